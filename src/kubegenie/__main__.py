@@ -1,0 +1,5 @@
+"""`python -m kubegenie` runs the CLI."""
+
+from kubegenie.cli import main
+
+main()

@@ -1,0 +1,36 @@
+"""The `kubegenie` command line: one Typer app; each command group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from kubegenie import __version__
+from kubegenie.cli import sandbox
+
+app = typer.Typer(
+    name="kubegenie",
+    help="KubeGenie: ask your Kubernetes clusters questions in plain English.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(sandbox.app, name="sandbox")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"kubegenie {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+    ),
+) -> None:
+    """KubeGenie: ask your Kubernetes clusters questions in plain English."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

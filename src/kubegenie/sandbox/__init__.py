@@ -1,0 +1,1 @@
+"""The embedded sandbox cluster: a Kubernetes-API-compatible server that product code reaches only over HTTP."""
