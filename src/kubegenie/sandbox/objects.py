@@ -18,7 +18,7 @@ import orjson
 
 from kubegenie.domain.durations import rfc3339
 from kubegenie.sandbox import conversions, defaults, status, validation
-from kubegenie.sandbox.names import name_errors
+from kubegenie.domain.names import name_errors
 from kubegenie.sandbox.resources import ResourceType
 from kubegenie.sandbox.selectors import FieldSelector, LabelSelector
 from kubegenie.sandbox.store import Obj

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kubegenie.sandbox import status
-from kubegenie.sandbox.names import unsafe_path_segment
+from kubegenie.domain.names import unsafe_path_segment
 from kubegenie.sandbox.resources import ResourceRegistry, ResourceType
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubegenie.domain import quantity
 from kubegenie.sandbox import status
-from kubegenie.sandbox.names import dns1123_label_errors
+from kubegenie.domain.names import dns1123_label_errors
 from kubegenie.sandbox.resources import ResourceType
 from kubegenie.sandbox.selectors import selector_from_match
 from kubegenie.sandbox.store import Obj

@@ -1,4 +1,5 @@
-"""Object name rules of the apiserver (DNS-1123 subdomain and label, path segments), with its messages."""
+"""Kubernetes name rules (DNS-1123 subdomain and label, path segments) with the apiserver's messages; used by
+the sandbox to validate objects and by the product to validate names taken from user text."""
 
 from __future__ import annotations
 
