@@ -14,7 +14,11 @@
     ├── AgentError                   an agent could not produce a result
     │   ├── AgentTimeout
     │   └── AgentUnavailable
-    └── TaskError                    task bookkeeping (unknown id, bad state change)
+    ├── TaskError                    task bookkeeping (unknown id, bad state change)
+    │   └── TaskNotFound
+    └── ServiceUnavailable           a service KubeGenie itself runs on cannot be reached
+        ├── BrokerUnreachable        the Celery broker (Redis, RabbitMQ) or the celery extra is missing
+        └── DatabaseUnreachable      the task and history database
 
 Client-library exceptions are translated into these once, in `kubegenie.kube`; each surface has one handler.
 """
@@ -77,6 +81,13 @@ class PermissionDenied(ClusterError):
     http_status = 403
     default_remediation = "Ask a cluster admin for a Role that grants this verb, then confirm with kubectl auth can-i."
 
+    def __init__(self, message: str, remediation: str | None = None, *, verb: str = "", resource: str = "",
+                 namespace: str | None = None) -> None:
+        super().__init__(message, remediation)
+        self.verb = verb
+        self.resource = resource
+        self.namespace = namespace
+
 
 class NotFound(ClusterError):
     code = "not_found"
@@ -123,3 +134,24 @@ class TaskError(KubeGenieError):
     code = "task_error"
     http_status = 404
     default_remediation = "List tasks with `kubegenie tasks list` and use one of their ids."
+
+
+class TaskNotFound(TaskError):
+    code = "task_not_found"
+    http_status = 404
+
+
+class ServiceUnavailable(KubeGenieError):
+    code = "service_unavailable"
+    http_status = 503
+
+
+class BrokerUnreachable(ServiceUnavailable):
+    code = "broker_unreachable"
+    default_remediation = ("Start the broker or fix KUBEGENIE_QUEUE__BROKER_URL; the in-process queue needs none "
+                           "(KUBEGENIE_QUEUE__BACKEND=inprocess).")
+
+
+class DatabaseUnreachable(ServiceUnavailable):
+    code = "database_unreachable"
+    default_remediation = "Start the database or fix KUBEGENIE_STORE__URL (unset, it uses a SQLite file)."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from kubegenie import __version__
-from kubegenie.cli import sandbox
+from kubegenie.cli import clusters, sandbox
 
 app = typer.Typer(
     name="kubegenie",
@@ -14,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(clusters.app, name="clusters")
 
 
 def _print_version(value: bool) -> None:
