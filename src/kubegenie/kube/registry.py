@@ -42,6 +42,8 @@ class ClusterRegistry:
     def __init__(self, kube: KubeSettings, kubeconfig_paths: list[Path], in_cluster: tuple[str, str] | None = None,
                  identity: UserIdentity | None = None) -> None:
         self.kube = kube
+        if identity is None and kube.impersonate_user:
+            identity = UserIdentity(kube.impersonate_user, tuple(kube.impersonate_groups))
         self.identity = identity
         self._paths = list(kubeconfig_paths)
         self._in_cluster = in_cluster
@@ -55,10 +57,7 @@ class ClusterRegistry:
         in_cluster = None
         if settings.kubernetes_service_host and settings.kubernetes_service_port:
             in_cluster = (settings.kubernetes_service_host, settings.kubernetes_service_port)
-        identity = None
-        if settings.kube.impersonate_user:
-            identity = UserIdentity(settings.kube.impersonate_user, tuple(settings.kube.impersonate_groups))
-        return cls(settings.kube, settings.kubeconfig_paths(), in_cluster, identity)
+        return cls(settings.kube, settings.kubeconfig_paths(), in_cluster)
 
     def _load(self) -> None:
         for name, info in self.kubeconfig.contexts.items():
