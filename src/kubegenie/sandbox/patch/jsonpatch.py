@@ -1,5 +1,9 @@
-"""JSON patch (RFC 6902) with JSON pointers (RFC 6901): add, remove, replace, move, copy, test.
-Failures are the apiserver's 422/400 texts, and the object is left unchanged."""
+"""JSON patch (RFC 6902) with JSON pointers (RFC 6901): add, remove, replace, move, copy and test, with the
+apiserver's JSON patch library's array rules (`-` appends, negative indexes count from the end).
+
+A body that is not a list of operations is a 400; an operation that does not apply is the apiserver's
+generic 422 ("the server rejected our request ..."), and the object is left unchanged.
+"""
 
 from __future__ import annotations
 
@@ -8,109 +12,177 @@ from typing import Any
 
 from kubegenie.sandbox import status
 
+MAX_OPERATIONS = 10000
+
+
+class _NotApplicable(Exception):
+    pass
+
+
+def rejected() -> status.ApiError:
+    """The apiserver wraps every failed operation in this generic response (details are empty)."""
+    return status.ApiError(422, "Invalid", "the server rejected our request due to an error in our request", {})
+
 
 def _pointer(path: Any) -> list[str]:
-    if not isinstance(path, str) or (path and not path.startswith("/")):
-        raise status.ApiError(422, "Invalid", f'the server rejected our request due to an error in our request: '
-                                              f'invalid JSON pointer "{path}"')
+    if not isinstance(path, str):
+        raise _NotApplicable("operation missing path field")
     if path == "":
         return []
+    if not path.startswith("/"):
+        raise _NotApplicable(f"invalid JSON pointer {path!r}")
     return [part.replace("~1", "/").replace("~0", "~") for part in path[1:].split("/")]
 
 
-def _fail(message: str) -> status.ApiError:
-    return status.ApiError(422, "Invalid", f"the server rejected our request due to an error in our request: "
-                                           f"{message}")
+def _index(token: str, size: int, inserting: bool = False) -> int:
+    try:
+        index = int(token)
+    except ValueError as exc:
+        raise _NotApplicable(f"value was not a proper array index: '{token}'") from exc
+    limit = size + 1 if inserting else size
+    if index < 0:
+        if index < -limit:
+            raise _NotApplicable(f"Unable to access invalid index: {index}")
+        index += limit
+    if index >= limit:
+        raise _NotApplicable(f"Unable to access invalid index: {index}")
+    return index
 
 
-def _parent(doc: Any, parts: list[str], op: str, path: str) -> tuple[Any, str]:
+def _container(doc: Any, parts: list[str]) -> tuple[Any, str]:
+    """The object or array holding the last token of a non-empty pointer."""
     node = doc
-    for part in parts[:-1]:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
+    for token in parts[:-1]:
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list):
+            node = node[_index(token, len(node))]
         else:
-            raise _fail(f"{op} operation does not apply: doc is missing path: \"{path}\": missing value")
+            raise _NotApplicable("doc is missing path")
+    if not isinstance(node, (dict, list)):
+        raise _NotApplicable("doc is missing path")
     return node, parts[-1]
 
 
-def _get(doc: Any, path: str, op: str) -> Any:
-    node = doc
-    for part in _pointer(path):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            raise _fail(f"{op} operation does not apply: doc is missing path: \"{path}\": missing value")
-    return node
+def _get(doc: Any, path: Any) -> Any:
+    parts = _pointer(path)
+    if not parts:
+        return doc
+    node, last = _container(doc, parts)
+    if isinstance(node, dict):
+        if last not in node:
+            raise _NotApplicable("missing value")
+        return node[last]
+    return node[_index(last, len(node))]
 
 
-def _add(doc: Any, path: str, value: Any) -> Any:
+def _add(doc: Any, path: Any, value: Any) -> Any:
     parts = _pointer(path)
     if not parts:
         return value
-    parent, last = _parent(doc, parts, "add", path)
-    if isinstance(parent, dict):
-        parent[last] = value
-    elif isinstance(parent, list):
-        if last == "-":
-            parent.append(value)
-        elif last.isdigit() and int(last) <= len(parent):
-            parent.insert(int(last), value)
-        else:
-            raise _fail(f'add operation does not apply: doc is missing path: "{path}": missing value')
+    node, last = _container(doc, parts)
+    if isinstance(node, dict):
+        node[last] = value
+    elif last == "-":
+        node.append(value)
     else:
-        raise _fail(f'add operation does not apply: doc is missing path: "{path}": missing value')
+        node.insert(_index(last, len(node), inserting=True), value)
     return doc
 
 
-def _remove(doc: Any, path: str, op: str = "remove") -> Any:
+def _remove(doc: Any, path: Any) -> Any:
     parts = _pointer(path)
     if not parts:
-        raise _fail("cannot remove the whole document")
-    parent, last = _parent(doc, parts, op, path)
-    if isinstance(parent, dict) and last in parent:
-        return parent.pop(last)
-    if isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
-        return parent.pop(int(last))
-    raise _fail(f'{op} operation does not apply: doc is missing path: "{path}": missing value')
+        raise _NotApplicable("cannot remove the whole document")
+    node, last = _container(doc, parts)
+    if isinstance(node, dict):
+        if last not in node:
+            raise _NotApplicable(f"Unable to remove nonexistent key: {last}: missing value")
+        return node.pop(last)
+    return node.pop(_index(last, len(node)))
 
 
-def apply(document: dict[str, Any], operations: list[Any]) -> dict[str, Any]:
-    doc: Any = copy.deepcopy(document)
-    for operation in operations:
-        if not isinstance(operation, dict) or "op" not in operation:
-            raise status.bad_request("json patch operation must be an object with an \"op\"")
-        op, path = operation.get("op"), operation.get("path")
-        if not isinstance(path, str):
-            raise _fail(f"{op} operation needs a path")
-        if op == "add":
-            doc = _add(doc, path, copy.deepcopy(operation.get("value")))
-        elif op == "remove":
-            _remove(doc, path)
-        elif op == "replace":
-            _get(doc, path, "replace")
-            parts = _pointer(path)
-            if not parts:
-                doc = copy.deepcopy(operation.get("value"))
-            else:
-                parent, last = _parent(doc, parts, "replace", path)
-                if isinstance(parent, list):
-                    parent[int(last)] = copy.deepcopy(operation.get("value"))
-                else:
-                    parent[last] = copy.deepcopy(operation.get("value"))
-        elif op == "move":
-            value = _remove(doc, str(operation.get("from")), "move")
-            doc = _add(doc, path, value)
-        elif op == "copy":
-            doc = _add(doc, path, copy.deepcopy(_get(doc, str(operation.get("from")), "copy")))
-        elif op == "test":
-            if _get(doc, path, "test") != operation.get("value"):
-                raise _fail(f'testing value {path} failed: test failed')
-        else:
-            raise status.bad_request(f"Unexpected kind: {op}")
-    if not isinstance(doc, dict):
-        raise status.bad_request("json patch must leave an object")
+def _replace(doc: Any, path: Any, value: Any) -> Any:
+    parts = _pointer(path)
+    if not parts:
+        return value
+    node, last = _container(doc, parts)
+    if isinstance(node, dict):
+        if last not in node:
+            raise _NotApplicable("replace operation does not apply: doc is missing key")
+        node[last] = value
+    else:
+        node[_index(last, len(node))] = value
     return doc
+
+
+def _test(doc: Any, path: Any, operation: dict[str, Any]) -> None:
+    try:
+        found = _get(doc, path)
+    except _NotApplicable:
+        if operation.get("value") is None:
+            return  # testing a missing path for null succeeds, as in the apiserver's library
+        raise
+    if not _json_equal(found, operation.get("value")):
+        raise _NotApplicable(f"testing value {path} failed")
+
+
+def _json_equal(left: Any, right: Any) -> bool:
+    if isinstance(left, bool) or isinstance(right, bool):
+        return left is right
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_json_equal(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(_json_equal(a, b) for a, b in zip(left, right, strict=True))
+    return bool(left == right)
+
+
+def decode(document: Any) -> list[dict[str, Any]]:
+    if not isinstance(document, list):
+        kind = "object" if isinstance(document, dict) else "string" if isinstance(document, str) else "number"
+        raise status.bad_request(f"json: cannot unmarshal {kind} into Go value of type jsonpatch.Patch")
+    for operation in document:
+        if not isinstance(operation, dict):
+            raise status.bad_request("json: cannot unmarshal " + ("array" if isinstance(operation, list) else
+                                     "string" if isinstance(operation, str) else "number")
+                                     + " into Go value of type jsonpatch.Operation")
+    if len(document) > MAX_OPERATIONS:
+        raise status.ApiError(413, "RequestEntityTooLarge", f"Request entity too large: The allowed maximum "
+                                                            f"operations in a JSON patch is {MAX_OPERATIONS}, "
+                                                            f"got {len(document)}")
+    return document
+
+
+def apply(document: dict[str, Any], operations: Any) -> dict[str, Any]:
+    doc: Any = copy.deepcopy(document)
+    try:
+        for operation in decode(operations):
+            doc = _apply_one(doc, operation)
+    except _NotApplicable as exc:
+        raise rejected() from exc
+    if not isinstance(doc, dict):
+        raise rejected()
+    return doc
+
+
+def _apply_one(doc: Any, operation: dict[str, Any]) -> Any:
+    op, path = operation.get("op"), operation.get("path")
+    if op == "add":
+        return _add(doc, path, copy.deepcopy(operation.get("value")))
+    if op == "remove":
+        _remove(doc, path)
+        return doc
+    if op == "replace":
+        return _replace(doc, path, copy.deepcopy(operation.get("value")))
+    if op == "move":
+        source = operation.get("from")
+        if source == path:
+            _get(doc, source)
+            return doc
+        return _add(doc, path, _remove(doc, source))
+    if op == "copy":
+        return _add(doc, path, copy.deepcopy(_get(doc, operation.get("from"))))
+    if op == "test":
+        _test(doc, path, operation)
+        return doc
+    raise _NotApplicable(f"Unexpected kind: {op}")
