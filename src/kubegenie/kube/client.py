@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -64,6 +65,8 @@ class ClusterClient:
         self.request_timeout = request_timeout
         self.default_identity = identity
         self.last_latency_ms: float | None = None
+        self.clock_offset_seconds = 0.0
+        """How far the API server's clock (its Date header) is ahead of ours; ages are computed in its time."""
 
     @property
     def context(self) -> str:
@@ -84,6 +87,16 @@ class ClusterClient:
         for key, value in (extra or {}).items():
             headers[key] = value
         return headers
+
+    def _note_server_clock(self, date: str | None) -> None:
+        if not date:
+            return
+        try:
+            offset = parsedate_to_datetime(date).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return
+        # The header has one-second resolution: only a clear difference means the clocks differ.
+        self.clock_offset_seconds = offset if abs(offset) > 2 else 0.0
 
     def _info(self, method: str, path: str, verb: str = "", resource: str = "",
               namespace: str | None = None) -> RequestInfo:
@@ -110,6 +123,7 @@ class ClusterClient:
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 raise connection_error(info, exc) from exc
             self.last_latency_ms = (time.perf_counter() - started) * 1000
+            self._note_server_clock(response.headers.get("Date"))
             if response.status == 401 and attempt == 0:
                 response.release()
                 await self.connection.refresh()
