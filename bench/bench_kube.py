@@ -15,11 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import loaded_sandbox, machine, percentile, rss_mb  # noqa: E402
-from kubegenie.domain.labels import parse_label_selector  # noqa: E402
-from kubegenie.kube.client import ResourcePath  # noqa: E402
-from kubegenie.kube.registry import ClusterRegistry  # noqa: E402
-from kubegenie.settings import KubeSettings  # noqa: E402
+from bench.common import loaded_sandbox, machine, percentile, rss_mb
+
+from kubegenie.domain.labels import parse_label_selector
+from kubegenie.kube.client import ResourcePath
+from kubegenie.kube.registry import ClusterRegistry
+from kubegenie.settings import KubeSettings
 
 NODES, PODS = 500, 10_000
 
@@ -49,9 +50,10 @@ async def single_cluster(kubeconfig: Path) -> None:
     timings: dict[str, list[float]] = {"namespace": [], "node": [], "label": []}
     selector = parse_label_selector("app=app-07")
     for index in range(1000):
-        for name, query in (("namespace", lambda: cache.select("pods", f"team-{index % 20:02d}")),
-                            ("node", lambda: cache.select("pods", node=f"node-{index % NODES:04d}")),
-                            ("label", lambda: cache.select("pods", selector=selector))):
+        queries = {"namespace": lambda i=index: cache.select("pods", f"team-{i % 20:02d}"),
+                   "node": lambda i=index: cache.select("pods", node=f"node-{i % NODES:04d}"),
+                   "label": lambda: cache.select("pods", selector=selector)}
+        for name, query in queries.items():
             t0 = time.perf_counter()
             query()
             timings[name].append((time.perf_counter() - t0) * 1000)

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import yaml
 
-from kubegenie.sandbox import status
+from kubegenie.sandbox import protobuf, status
 
 MAX_BODY_BYTES = 3 * 1024 * 1024  # kube-apiserver's --max-request-bytes default for writes
 
@@ -64,8 +64,6 @@ def decode_object(raw: bytes, content_type: str | None) -> dict[str, Any]:
     elif kind in (YAML, "application/x-yaml", "text/yaml"):
         data = parse_yaml(raw)
     elif kind == PROTOBUF:
-        from kubegenie.sandbox import protobuf
-
         data = protobuf.decode(raw)
     else:
         raise status.unsupported_media_type(WRITE_TYPES)

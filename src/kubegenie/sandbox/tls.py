@@ -1,4 +1,5 @@
-"""A certificate authority generated per sandbox, and the serving certificate it signs for loopback.
+"""A certificate authority generated per sandbox, the serving certificate it signs for loopback, and the
+signatures made with its key (service account tokens).
 
 The CA goes into the kubeconfig (`certificate-authority-data`) and into every namespace's
 `kube-root-ca.crt` ConfigMap; nothing is written outside the sandbox's own directory.
@@ -6,16 +7,21 @@ The CA goes into the kubeconfig (`certificate-authority-data`) and into every na
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import ipaddress
 import ssl
 import tempfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
@@ -72,6 +78,33 @@ class CertificateAuthority:
                        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False))
         cert = builder.sign(ca_key, hashes.SHA256())
         return cert.public_bytes(serialization.Encoding.PEM), _key_pem(key)
+
+    @cached_property
+    def _private_key(self) -> ec.EllipticCurvePrivateKey:
+        key = serialization.load_pem_private_key(self.key_pem, password=None)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        return key
+
+    def sign_es256(self, data: bytes) -> bytes:
+        """A JWS ES256 signature (r || s, 32 bytes each) of `data` with the CA key."""
+        r, s = decode_dss_signature(self._private_key.sign(data, ec.ECDSA(hashes.SHA256())))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+    def verify_es256(self, data: bytes, signature: bytes) -> bool:
+        if len(signature) != 64:
+            return False
+        der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+        try:
+            self._private_key.public_key().verify(der, data, ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature:
+            return False
+        return True
+
+    def key_id(self) -> str:
+        """The `kid` of tokens signed by this CA, derived from its public key as kube-apiserver derives it."""
+        public = self._private_key.public_key().public_bytes(serialization.Encoding.DER,
+                                                             serialization.PublicFormat.SubjectPublicKeyInfo)
+        return base64.urlsafe_b64encode(hashlib.sha256(public).digest()).rstrip(b"=").decode()
 
     def server_context(self, hosts: list[str]) -> ssl.SSLContext:
         """An HTTP/1.1 TLS context serving a certificate for `hosts`, asking for optional client certs."""
