@@ -155,3 +155,18 @@ class BrokerUnreachable(ServiceUnavailable):
 class DatabaseUnreachable(ServiceUnavailable):
     code = "database_unreachable"
     default_remediation = "Start the database or fix KUBEGENIE_STORE__URL (unset, it uses a SQLite file)."
+
+
+def _all_subclasses(cls: type[KubeGenieError]) -> list[type[KubeGenieError]]:
+    found = [cls]
+    for sub in cls.__subclasses__():
+        found.extend(_all_subclasses(sub))
+    return found
+
+
+def from_code(code: str, message: str, remediation: str | None = None) -> KubeGenieError:
+    """Rebuild an error from its stable code (a task failure recorded in the store or sent by a worker)."""
+    for cls in _all_subclasses(KubeGenieError):
+        if cls.code == code:
+            return cls(message, remediation)
+    return KubeGenieError(message, remediation)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from kubegenie import __version__
-from kubegenie.cli import clusters, sandbox
+from kubegenie.cli import agents, ask, clusters, sandbox, tasks, worker
 
 app = typer.Typer(
     name="kubegenie",
@@ -13,8 +13,13 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.command("ask")(ask.ask)
+app.command("chat")(ask.chat)
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(clusters.app, name="clusters")
+app.add_typer(agents.app, name="agents")
+app.add_typer(tasks.app, name="tasks")
+app.command("worker")(worker.worker)
 
 
 def _print_version(value: bool) -> None:

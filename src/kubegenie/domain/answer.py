@@ -93,4 +93,8 @@ class Answer(BaseModel):
     """Plotly figure JSON."""
     findings: list[Finding] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
+    suggestions: list[str] = Field(default_factory=list)
+    """Follow-up questions to offer (the options of a clarification, or natural next questions)."""
+    task_id: str | None = None
+    """The task that produced the answer, for `kubegenie tasks show`."""
     took_ms: float = 0.0
