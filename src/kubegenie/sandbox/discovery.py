@@ -4,6 +4,8 @@ discovery (apidiscovery.k8s.io v2 and v2beta1), negotiated on the Accept header 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from kubegenie.sandbox.resources import ResourceType
@@ -36,9 +38,6 @@ def _resource_entry(rtype: ResourceType) -> dict[str, Any]:
 
 
 def _hash(rtype: ResourceType) -> str:
-    import base64
-    import hashlib
-
     digest = hashlib.sha256(f"{rtype.group}/{rtype.version}/{rtype.kind}".encode()).digest()
     return base64.b64encode(digest[:8]).decode()
 

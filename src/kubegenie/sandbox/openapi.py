@@ -1,22 +1,23 @@
-"""OpenAPI documents: `/openapi/v2` (an empty body with the protobuf content type kubectl 1.27/1.28 accept)
-and `/openapi/v3` (an index plus one document per group-version, with a PATCH operation per kind that
-carries x-kubernetes-group-version-kind and the fieldValidation parameter, and the kinds' schemas
-under components.schemas so `kubectl explain` works). Documents are rebuilt when CRDs change.
+"""OpenAPI v3 documents: `/openapi/v3` (an index plus one document per group-version, with a PATCH operation
+per kind that carries x-kubernetes-group-version-kind and the fieldValidation parameter, and the kinds'
+schemas under components.schemas so `kubectl explain` works). CRD versions publish their schemas the way
+apiextensions does. Documents are rebuilt when CRDs change; `/openapi/v2` lives in `openapiv2.py`.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from kubegenie.sandbox.resources import ResourceType
+from kubegenie.sandbox.schemas import SchemaSet
 
 if TYPE_CHECKING:
     from kubegenie.sandbox.cluster import Cluster
 
-V2_CONTENT_TYPE = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 _DEFS_PREFIX = "#/$defs/"
 _COMPONENTS_PREFIX = "#/components/schemas/"
 
@@ -103,28 +104,93 @@ def _patch_operation(rtype: ResourceType) -> dict[str, Any]:
     }}
 
 
+def rest_friendly_name(group: str, version: str, kind: str) -> str:
+    """The definition name the apiserver gives a CRD kind: the group's domain reversed, then version and kind
+    (`rds.aws.m.upbound.io/v1beta1.Instance` -> `io.upbound.m.aws.rds.v1beta1.Instance`)."""
+    return ".".join([*reversed(group.split(".")), version, kind]) if group else f"{version}.{kind}"
+
+
+def _ref(name: str, description: str | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"allOf": [{"$ref": _COMPONENTS_PREFIX + name}]}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+_OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+_LIST_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"
+_METADATA_DESCRIPTION = ("Standard object's metadata. More info: "
+                         "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata")
+_LIST_METADATA_DESCRIPTION = ("Standard list metadata. More info: "
+                              "https://git.k8s.io/community/contributors/devel/sig-architecture/"
+                              "api-conventions.md#types-kinds")
+
+
+def custom_components(rtype: ResourceType, schema: dict[str, Any], type_meta: dict[str, Any]) -> dict[str, Any]:
+    """The kind and list-kind schemas of one CRD version, as apiextensions' OpenAPI builder publishes them:
+    the CRD's schema with TypeMeta properties, metadata as a reference to ObjectMeta, and the GVK extension."""
+    gvk = {"group": rtype.group, "kind": rtype.kind, "version": rtype.version}
+    name = rest_friendly_name(rtype.group, rtype.version, rtype.kind)
+    body = copy.deepcopy(schema)
+    properties = body.setdefault("properties", {})
+    properties["apiVersion"] = dict(type_meta.get("apiVersion") or {"type": "string"})
+    properties["kind"] = dict(type_meta.get("kind") or {"type": "string"})
+    properties["metadata"] = _ref(_OBJECT_META, _METADATA_DESCRIPTION)
+    body.setdefault("type", "object")
+    body["x-kubernetes-group-version-kind"] = [gvk]
+    list_schema = {
+        "description": f"{rtype.list_kind} is a list of {rtype.kind}",
+        "properties": {
+            "apiVersion": dict(type_meta.get("apiVersion") or {"type": "string"}),
+            "items": {"description": f"List of {rtype.plural}. More info: "
+                                     f"https://git.k8s.io/community/contributors/devel/sig-architecture/"
+                                     f"api-conventions.md",
+                      "items": _ref(name), "type": "array"},
+            "kind": dict(type_meta.get("kind") or {"type": "string"}),
+            "metadata": _ref(_LIST_META, _LIST_METADATA_DESCRIPTION),
+        },
+        "required": ["items"],
+        "type": "object",
+        "x-kubernetes-group-version-kind": [{**gvk, "kind": rtype.list_kind}],
+    }
+    return {name: body, rest_friendly_name(rtype.group, rtype.version, rtype.list_kind): list_schema}
+
+
 class OpenAPIDocuments:
-    """Builds and caches the v3 documents of one cluster."""
+    """Builds and caches the v3 documents of one cluster; a group-version's document is rebuilt only when
+    its types or their CRD schemas change, and its hash changes with it."""
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
         self._generation = -1
         self._documents: dict[str, bytes] = {}
         self._hashes: dict[str, str] = {}
+        self._signatures: dict[str, tuple[Any, ...]] = {}
 
     def _refresh(self) -> None:
         generation = self.cluster.registry.generation
         if generation == self._generation:
             return
-        self._documents.clear()
-        self._hashes.clear()
+        wanted: set[str] = set()
         for group, versions in self.cluster.registry.group_versions().items():
             for version in versions:
-                document = self._build(group, version)
                 path = gv_path(group, version)
+                wanted.add(path)
+                signature = self._signature(group, version)
+                if self._signatures.get(path) == signature:
+                    continue
+                document = self._build(group, version)
                 self._documents[path] = document
                 self._hashes[path] = hashlib.sha512(document).hexdigest()[:128].upper()
+                self._signatures[path] = signature
+        for path in set(self._documents) - wanted:
+            del self._documents[path], self._hashes[path], self._signatures[path]
         self._generation = generation
+
+    def _signature(self, group: str, version: str) -> tuple[Any, ...]:
+        custom = self.cluster.schemas.custom
+        return tuple((rtype, id(custom.get((group, version, rtype.kind))))
+                     for rtype in self.cluster.registry.in_group_version(group, version))
 
     def index(self) -> dict[str, Any]:
         self._refresh()
@@ -151,13 +217,36 @@ class OpenAPIDocuments:
                 paths[item] = _patch_operation(rtype)
             custom_schema = schemas.custom.get((group, version, rtype.kind))
             if custom_schema is not None:
-                custom[f"{rtype.group or 'core'}.{version}.{rtype.kind}"] = custom_schema
+                custom.update(custom_components(rtype, custom_schema, _type_meta(schemas)))
+                _collect(schemas.definitions, _OBJECT_META, needed)
+                _collect(schemas.definitions, _LIST_META, needed)
                 continue
             name = schemas.definition_name(group, version, rtype.kind)
             if name:
                 _collect(schemas.definitions, name, needed)
-        components = {name: _convert(schema) for name, schema in needed.items()}
+        components = {name: _published(schema) for name, schema in needed.items()}
         components.update(custom)
         document = {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": self.cluster.version.git_version},
                     "paths": paths, "components": {"schemas": components}}
         return orjson.dumps(document)
+
+
+def _type_meta(schemas: SchemaSet) -> dict[str, Any]:
+    """apiVersion and kind as every kind's schema describes them, without the per-kind enum."""
+    pod = schemas.definitions.get("io.k8s.api.core.v1.Pod") or {}
+    properties = pod.get("properties") or {}
+    return {key: {k: v for k, v in _convert(properties[key]).items() if k != "enum"}
+            for key in ("apiVersion", "kind") if key in properties}
+
+
+def _published(schema: Any) -> Any:
+    """A built-in definition as the apiserver publishes it: OpenAPI 3.0, and apiVersion/kind without the
+    single-value enums the schema package adds."""
+    converted = _convert(schema)
+    if isinstance(converted, dict):
+        properties = converted.get("properties")
+        if isinstance(properties, dict):
+            for key in ("apiVersion", "kind"):
+                if isinstance(properties.get(key), dict):
+                    properties[key] = {k: v for k, v in properties[key].items() if k != "enum"}
+    return converted

@@ -12,7 +12,9 @@ from kubegenie.sandbox.resources import ResourceType
 
 
 def _warning_headers(warnings: list[str] | None) -> list[tuple[str, str]]:
-    return [("Warning", f'299 - "{text}"') for text in warnings or []]
+    # The text is an RFC 7234 quoted-string: clients drop warnings whose inner quotes are not escaped.
+    escaped = (text.replace("\\", "\\\\").replace('"', '\\"') for text in warnings or [])
+    return [("Warning", f'299 - "{text}"') for text in escaped]
 
 
 def json_response(data: Any, code: int = 200, warnings: list[str] | None = None,

@@ -16,6 +16,7 @@ import orjson
 
 Schema = dict[str, Any]
 _REF_PREFIX = "#/$defs/"
+OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
 
 @functools.lru_cache(maxsize=4)
@@ -43,6 +44,7 @@ class SchemaSet:
             for gvk in schema.get("x-kubernetes-group-version-kind") or []:
                 self._by_gvk.setdefault((gvk.get("group", ""), gvk["version"], gvk["kind"]), name)
         self.custom: dict[tuple[str, str, str], Schema] = {}
+        """(group, version, kind) -> the openAPIV3Schema a CRD declares for that version."""
 
     def definition_name(self, group: str, version: str, kind: str) -> str | None:
         return self._by_gvk.get((group, version, kind))
@@ -70,8 +72,9 @@ class SchemaSet:
             break
         return schema
 
-    def unknown_fields(self, schema: Schema, value: Any, path: str = "") -> list[str]:
-        """Dotted paths of fields in `value` that `schema` does not declare (strict decoding errors)."""
+    def unknown_fields(self, schema: Schema, value: Any, path: str = "", drop: bool = False) -> list[str]:
+        """Dotted paths of fields in `value` that `schema` does not declare (strict decoding errors); with
+        `drop` they are also removed from `value`, as decoding into the Go types does."""
         schema = self.resolve(schema)
         found: list[str] = []
         if isinstance(value, dict):
@@ -81,22 +84,28 @@ class SchemaSet:
             additional = schema.get("additionalProperties")
             if properties is None and additional is None:
                 return found
-            for key, item in value.items():
+            for key in list(value):
                 child_path = f"{path}.{key}" if path else key
                 if properties is not None and key in properties:
-                    found.extend(self.unknown_fields(properties[key], item, child_path))
+                    found.extend(self.unknown_fields(properties[key], value[key], child_path, drop))
                 elif isinstance(additional, dict):
-                    found.extend(self.unknown_fields(additional, item, child_path))
+                    found.extend(self.unknown_fields(additional, value[key], child_path, drop))
                 elif additional is True:
                     continue
                 else:
                     found.append(child_path)
+                    if drop:
+                        del value[key]
         elif isinstance(value, list):
             items = schema.get("items")
             if isinstance(items, dict):
                 for index, item in enumerate(value):
-                    found.extend(self.unknown_fields(items, item, f"{path}[{index}]"))
+                    found.extend(self.unknown_fields(items, item, f"{path}[{index}]", drop))
         return found
+
+    @property
+    def object_meta(self) -> Schema:
+        return self.definitions.get(OBJECT_META, {})
 
     def child(self, schema: Schema | None, key: str) -> Schema | None:
         """The schema of field `key` of an object schema, resolved."""
