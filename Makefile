@@ -2,7 +2,7 @@
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
-EXTRAS_TEST := dev,celery
+EXTRAS_TEST := dev,celery,postgres
 
 .PHONY: demo test lint unit bench services clean
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from kubegenie import __version__
-from kubegenie.cli import agents, ask, clusters, sandbox, tasks, worker
+from kubegenie.cli import agents, ask, clusters, demo, sandbox, serve, tasks, worker
 
 app = typer.Typer(
     name="kubegenie",
@@ -20,6 +20,8 @@ app.add_typer(clusters.app, name="clusters")
 app.add_typer(agents.app, name="agents")
 app.add_typer(tasks.app, name="tasks")
 app.command("worker")(worker.worker)
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
 
 
 def _print_version(value: bool) -> None:

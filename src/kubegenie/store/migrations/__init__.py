@@ -1,0 +1,1 @@
+"""Alembic migrations of the KubeGenie store, shipped inside the package and run by `Database.migrate()`."""
