@@ -6,19 +6,27 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kubegenie.sandbox.authorization import Authorizer
 from kubegenie.sandbox.clock import Clock
+from kubegenie.sandbox.crds import CustomResourceDefinitions
 from kubegenie.sandbox.fieldmanagers import FieldManagers
 from kubegenie.sandbox.gc import GarbageCollector
+from kubegenie.sandbox.logsource import LogSource, MemoryLogSource
+from kubegenie.sandbox.metricsource import AnnotationUsage, UsageSource
 from kubegenie.sandbox.namespaces import NamespaceLifecycle
 from kubegenie.sandbox.objects import ObjectAPI
 from kubegenie.sandbox.printers.table import Printer
 from kubegenie.sandbox.resources import ResourceRegistry
 from kubegenie.sandbox.schemas import SchemaSet
-from kubegenie.sandbox.store import Store
+from kubegenie.sandbox.store import Obj, Store
 from kubegenie.sandbox.tls import CertificateAuthority
+
+if TYPE_CHECKING:
+    from kubegenie.sandbox.sim import Simulation
 
 SERVICE_CIDR = ipaddress.IPv4Network("10.96.0.0/12")
 NODE_PORT_RANGE = range(30000, 32768)
@@ -65,9 +73,18 @@ class Cluster:
         self.objects = ObjectAPI(self)
         self.gc = GarbageCollector(self)
         self.namespaces = NamespaceLifecycle(self)
+        self.crds = CustomResourceDefinitions(self)
         self.authorizer = Authorizer(self)
         self.custom_printers: dict[tuple[str, str, str], Printer] = {}
         """(group, version, plural) -> Table printer of a custom resource (from additionalPrinterColumns)."""
+        self.logs: LogSource = MemoryLogSource(self)
+        """Container log lines read by pods/log; a simulation appends to it or replaces it."""
+        self.usage: UsageSource = AnnotationUsage(self)
+        """Resource usage read by metrics.k8s.io; a simulation replaces it with time series."""
+        self.simulation: Simulation | None = None
+        """The controllers, scheduler and kubelets running this cluster (None for a passive cluster)."""
+        self.graceful_deletion: dict[str, Callable[[Obj, int | None], int]] = {}
+        """Storage key -> grace period (seconds) a DELETE gets; > 0 leaves the object terminating for its owner."""
         self._used_ips: set[str] = set()
         self._used_node_ports: set[int] = set()
 

@@ -12,13 +12,14 @@ import base64
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import orjson
 
 from kubegenie.domain.durations import rfc3339
-from kubegenie.sandbox import conversions, defaults, status, validation
 from kubegenie.domain.names import name_errors
+from kubegenie.sandbox import conversions, defaults, status, validation
 from kubegenie.sandbox.resources import ResourceType
 from kubegenie.sandbox.selectors import FieldSelector, LabelSelector
 from kubegenie.sandbox.store import Obj
@@ -145,6 +146,8 @@ class ObjectAPI:
         self._check_name(rtype, str(name))
         if rtype.namespaced:
             self.cluster.namespaces.check_open(rtype, namespace, str(name))
+        # Strict decoding sees the body in the version it was sent in, before conversion drops unknown fields.
+        validation.check_fields(self.cluster, rtype, obj, options.field_validation, warnings)
         obj = conversions.to_storage(self.cluster, rtype, obj)
         for key in ("uid", "resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds",
                     "selfLink", "creationTimestamp"):
@@ -152,7 +155,6 @@ class ObjectAPI:
             meta.pop(key, None)
         if rtype.subresource("status") is not None:
             obj.pop("status", None)
-        validation.check_fields(self.cluster, rtype, obj, options.field_validation, warnings)
         meta = obj["metadata"]
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = rfc3339(self.cluster.clock.now())
@@ -196,8 +198,8 @@ class ObjectAPI:
         requested_rv = meta.get("resourceVersion")
         if requested_rv and requested_rv != current["metadata"]["resourceVersion"]:
             raise status.stale(rtype, name)
-        obj = conversions.to_storage(self.cluster, rtype, obj)
         validation.check_fields(self.cluster, rtype, obj, options.field_validation, warnings)
+        obj = conversions.to_storage(self.cluster, rtype, obj)
         return self._commit_update(rtype, current, obj, options, subresource, operation)
 
     def _commit_update(self, rtype: ResourceType, current: Obj, obj: Obj, options: WriteOptions,
@@ -209,6 +211,7 @@ class ObjectAPI:
             new["status"] = obj.get("status", {})
         else:
             new = obj
+            _check_no_new_finalizers(rtype, current["metadata"], obj.get("metadata", {}))
             new["metadata"] = self._merged_metadata(current["metadata"], obj.get("metadata", {}))
             if rtype.subresource("status") is not None:
                 if "status" in current:
@@ -226,7 +229,7 @@ class ObjectAPI:
             return conversions.from_storage(self.cluster, rtype, current)
         if options.dry_run:
             return conversions.from_storage(self.cluster, rtype, new)
-        if _deletion_complete(new):
+        if _deletion_complete(current, new):
             # Removing the last finalizer of an object that is being deleted finishes the deletion.
             removed = self.store.remove(rtype.storage_key, new["metadata"].get("namespace", ""), name)
             self.cluster.gc.on_deleted(rtype, removed)
@@ -270,11 +273,12 @@ class ObjectAPI:
         kind = patching.patch_kind(rtype, content_type)
         if current is None:
             if kind == "apply" and subresource is None:
+                # The applied object carries its Apply entry already; create must not add an Update one.
                 obj = patching.apply_to_new(self.cluster, rtype, namespace, name, body, options)
                 created = self.create(rtype, namespace, obj, WriteOptions(
                     dry_run=options.dry_run, field_manager=None, field_validation=options.field_validation),
                     warnings)
-                return self._record_apply_owner(rtype, created, obj, options), True
+                return created, True
             raise status.not_found(rtype, name)
         view = conversions.from_storage(self.cluster, rtype, current)
         patched = patching.apply_patch(self.cluster, rtype, view, body, kind, options, subresource)
@@ -285,24 +289,10 @@ class ObjectAPI:
         requested_rv = meta.get("resourceVersion")
         if requested_rv and requested_rv != current["metadata"]["resourceVersion"]:
             raise status.stale(rtype, name)
-        patched = conversions.to_storage(self.cluster, rtype, patched)
         validation.check_fields(self.cluster, rtype, patched, options.field_validation, warnings)
+        patched = conversions.to_storage(self.cluster, rtype, patched)
         operation = "Apply" if kind == "apply" else "Update"
         return self._commit_update(rtype, current, patched, options, subresource, operation), False
-
-    def _record_apply_owner(self, rtype: ResourceType, created: Obj, applied: Obj,
-                            options: WriteOptions) -> Obj:
-        """A server-side apply that created the object owns the fields it sent."""
-        if options.dry_run:
-            return created
-        meta = created["metadata"]
-        current = self.store.get(rtype.storage_key, meta.get("namespace", ""), meta["name"])
-        if current is None:  # pragma: no cover - created a moment ago in the same loop tick
-            return created
-        new = deep_copy(current)
-        self.cluster.field_managers.on_apply_create(rtype, new, applied, options.field_manager)
-        stored = self.store.replace(rtype.storage_key, new)
-        return conversions.from_storage(self.cluster, rtype, stored)
 
     # --- delete --------------------------------------------------------------------------------------
 
@@ -333,6 +323,10 @@ class ObjectAPI:
             finalizers.append("foregroundDeletion")
         if options.dry_run:
             return conversions.from_storage(self.cluster, rtype, current), not finalizers
+        graceful = self.cluster.graceful_deletion.get(rtype.storage_key)
+        period = graceful(current, options.grace_period) if graceful is not None else 0
+        if period > 0:
+            return self._delete_gracefully(rtype, current, period, finalizers, propagation), False
         if finalizers:
             if meta.get("deletionTimestamp"):
                 return conversions.from_storage(self.cluster, rtype, current), False
@@ -348,6 +342,26 @@ class ObjectAPI:
         removed = self.store.remove(rtype.storage_key, storage_ns, name)
         self.cluster.gc.on_deleted(rtype, removed, propagation)
         return conversions.from_storage(self.cluster, rtype, removed), True
+
+    def _delete_gracefully(self, rtype: ResourceType, current: Obj, period: int, finalizers: list[str],
+                           propagation: str) -> Obj:
+        """Mark the object deleted `period` seconds from now; whoever runs it (a kubelet) finishes the deletion.
+        A second request may only shorten the grace period."""
+        now = self.cluster.clock.time()
+        deadline = rfc3339(datetime.fromtimestamp(now + period, UTC))
+        meta = current["metadata"]
+        if meta.get("deletionTimestamp") and meta["deletionTimestamp"] <= deadline:
+            return conversions.from_storage(self.cluster, rtype, current)
+        new = deep_copy(current)
+        new_meta = new["metadata"]
+        new_meta["deletionTimestamp"] = deadline
+        new_meta["deletionGracePeriodSeconds"] = period
+        if finalizers:
+            new_meta["finalizers"] = finalizers
+        new["metadata"] = _ordered_metadata(new_meta)
+        stored = self.store.replace(rtype.storage_key, new)
+        self.cluster.gc.on_deletion_started(rtype, stored, propagation)
+        return conversions.from_storage(self.cluster, rtype, stored)
 
     # --- helpers -------------------------------------------------------------------------------------
 
@@ -406,13 +420,27 @@ def _same_object(old: Obj, new: Obj) -> bool:
 
 
 def _comparable_meta(meta: Obj) -> Obj:
-    return {key: value for key, value in meta.items() if key not in ("resourceVersion", "managedFields")
-            and value not in (None, [], {})}
+    # managedFields count: a write that only moves field ownership is stored, as on the apiserver.
+    return {key: value for key, value in meta.items() if key != "resourceVersion" and value not in (None, [], {})}
 
 
-def _deletion_complete(obj: Obj) -> bool:
-    meta = obj["metadata"]
-    return bool(meta.get("deletionTimestamp")) and not meta.get("finalizers")
+def _check_no_new_finalizers(rtype: ResourceType, current: Obj, requested: Obj) -> None:
+    """ValidateNoNewFinalizers: an object being deleted may lose finalizers, never gain them."""
+    if not current.get("deletionTimestamp") or not isinstance(requested.get("finalizers"), list):
+        return
+    extra = sorted(set(map(str, requested["finalizers"])) - set(current.get("finalizers") or []))
+    if extra:
+        found = "[]string{" + ", ".join(f'"{item}"' for item in extra) + "}"
+        raise status.invalid(rtype, current["name"], [
+            ("FieldValueForbidden", "metadata.finalizers", f"Forbidden: no new finalizers can be added if the "
+                                                           f"object is being deleted, found new finalizers {found}")])
+
+
+def _deletion_complete(old: Obj, new: Obj) -> bool:
+    # A gracefully terminating object (no finalizers, waiting for its grace period) is not complete yet.
+    meta = new["metadata"]
+    return bool(meta.get("deletionTimestamp")) and not meta.get("finalizers") \
+        and bool(old["metadata"].get("finalizers"))
 
 
 def _encode_continue(rv: str, namespace: str, name: str) -> str:

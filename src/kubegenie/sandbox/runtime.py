@@ -8,13 +8,18 @@ import ipaddress
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from kubegenie.sandbox import bootstrap
+from kubegenie.sandbox.clock import Clock
 from kubegenie.sandbox.cluster import Cluster
+from kubegenie.sandbox.faults import FaultInjector
+from kubegenie.sandbox.identity import client_certificate
 from kubegenie.sandbox.kubeconfig import ContextEntry, merge_into, remove_from
 from kubegenie.sandbox.server import SandboxServer, ServerOptions, TokenUser, load_tokens
+from kubegenie.sandbox.sim import Simulation, SimulationOptions
 
 DEFAULT_CONTEXT = "kubegenie-sandbox"
 T = TypeVar("T")
@@ -30,6 +35,15 @@ class SandboxConfig:
     tokens_file: Path | None = None
     version: str = "1.31.4"
     tokens: dict[str, TokenUser] = field(default_factory=dict)
+    faults: dict[str, Any] | None = None
+    """A fault document (see `faults.py`) applied when the servers start."""
+    simulate: bool = False
+    """Run controllers, scheduler and kubelets (`kubegenie sandbox up` does); False keeps a passive API server."""
+    speed: float = 1.0
+    """How many simulated seconds pass per real second."""
+    seed: int = 0
+    start: datetime | None = None
+    """Simulated time at start-up (default: now); a sped-up cluster started in the past keeps ages positive."""
 
 
 def check_loopback(host: str) -> None:
@@ -52,30 +66,51 @@ class RunningSandbox:
         self.config = config
         self.clusters: list[Cluster] = []
         self.servers: list[SandboxServer] = []
+        self.faults: list[FaultInjector] = []
+        """The fault injector of each server, in the order of `servers`."""
+        self.simulations: list[Simulation] = []
 
     async def start(self) -> None:
         config = self.config
         tokens = dict(config.tokens)
         if config.tokens_file is not None:
             tokens.update(load_tokens(config.tokens_file))
-        cluster = Cluster(config.name, config.version)
+        cluster = Cluster(config.name, config.version, clock=Clock(config.speed, config.start))
         await bootstrap.bootstrap(cluster)
+        if config.simulate:
+            simulation = Simulation(cluster, SimulationOptions(seed=config.seed))
+            simulation.start()
+            self.simulations.append(simulation)
         server = SandboxServer(cluster, ServerOptions(config.host, config.port, config.tls, tokens))
+        self.faults.append(FaultInjector.install(server))
         await server.start()
+        if config.faults:
+            self.faults[-1].configure(config.faults)
         self.clusters.append(cluster)
         self.servers.append(server)
         if config.kubeconfig is not None:
             merge_into(config.kubeconfig, self.context_entries(), current=self.clusters[0].name)
 
     def context_entries(self) -> list[ContextEntry]:
-        return [ContextEntry(cluster.name, server.url, cluster.ca.cert_pem if server.options.tls else None)
-                for cluster, server in zip(self.clusters, self.servers, strict=True)]
+        entries = []
+        for cluster, server in zip(self.clusters, self.servers, strict=True):
+            if server.options.tls:
+                # Over HTTPS kubectl sends credentials (and asks for a password without them): the admin context
+                # authenticates with a client certificate, as kubeadm's admin.conf does.
+                cert, key = client_certificate(cluster.ca)
+                entries.append(ContextEntry(cluster.name, server.url, cluster.ca.cert_pem, client_cert_pem=cert,
+                                            client_key_pem=key))
+            else:
+                entries.append(ContextEntry(cluster.name, server.url))
+        return entries
 
     @property
     def url(self) -> str:
         return self.servers[0].url
 
     async def stop(self) -> None:
+        for simulation in self.simulations:
+            simulation.stop()
         for server in self.servers:
             await server.stop()
         if self.config.kubeconfig is not None:
@@ -105,6 +140,17 @@ class SandboxThread:
 
     def stop(self) -> None:
         self.call(self.sandbox.stop)
+        self.call(_finish_leftover_tasks)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=10)
         self.loop.close()
+
+
+async def _finish_leftover_tasks() -> None:
+    """Cancel what is still running on the loop (connection handlers draining a refused upload, say) and let
+    it finish, so closing the loop destroys no pending task."""
+    current = asyncio.current_task()
+    leftovers = [task for task in asyncio.all_tasks() if task is not current]
+    for task in leftovers:
+        task.cancel()
+    await asyncio.gather(*leftovers, return_exceptions=True)
