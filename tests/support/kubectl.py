@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +34,71 @@ class Kubectl:
             raise AssertionError(f"{self.label} {' '.join(args)} failed ({result.returncode}):\n"
                                  f"{result.stdout}\n{result.stderr}")
         return result
+
+    def popen(self, kubeconfig: Path, cache_dir: Path, *args: str) -> Streaming:
+        """Start a long-running command (`logs -f`, `get -w`) whose output lines are collected as they come."""
+        env = {key: value for key, value in os.environ.items() if not key.startswith("KUBE")}
+        env["KUBECONFIG"] = str(kubeconfig)
+        env["HOME"] = str(cache_dir.parent)
+        command = [str(self.path), "--kubeconfig", str(kubeconfig), "--cache-dir",
+                   str(cache_dir / self.label), *args]
+        return Streaming(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                          env=env))
+
+
+class Streaming:
+    """A running kubectl: stdout lines arrive in `lines` from a reader thread; `stop` or `wait` end it."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.lines: list[str] = []
+        self._errors = ""
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            with self._changed:
+                self.lines.append(line.rstrip("\n"))
+                self._changed.notify_all()
+
+    def wait_for(self, predicate: Callable[[list[str]], bool], timeout: float = 20) -> bool:
+        """Wait until `predicate(lines)` holds; False when it does not within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not predicate(self.lines):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(min(left, 0.2))
+        return True
+
+    def wait(self, timeout: float = 20) -> tuple[int, str]:
+        """Wait for the command to exit by itself; returns (exit code, stderr)."""
+        code = self.process.wait(timeout)
+        return code, self._finish()
+
+    def stop(self) -> str:
+        """End the command; returns its stderr."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+        return self._finish()
+
+    def _finish(self) -> str:
+        self._reader.join(5)
+        assert self.process.stdout is not None and self.process.stderr is not None
+        if not self.process.stderr.closed:
+            self._errors = self.process.stderr.read()
+            self.process.stderr.close()
+            self.process.stdout.close()
+        return self._errors
 
 
 def _base_dir() -> Path | None:

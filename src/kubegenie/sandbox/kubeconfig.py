@@ -18,6 +18,8 @@ class ContextEntry:
     ca_pem: bytes | None = None
     token: str | None = None
     namespace: str | None = None
+    client_cert_pem: bytes | None = None
+    client_key_pem: bytes | None = None
 
 
 def merge_into(path: Path, entries: list[ContextEntry], current: str | None = None) -> None:
@@ -38,7 +40,11 @@ def merge_into(path: Path, entries: list[ContextEntry], current: str | None = No
         if entry.ca_pem is not None:
             cluster["certificate-authority-data"] = base64.b64encode(entry.ca_pem).decode()
         config["clusters"].append({"name": entry.name, "cluster": cluster})
-        config["users"].append({"name": entry.name, "user": {"token": entry.token} if entry.token else {}})
+        user: dict[str, Any] = {"token": entry.token} if entry.token else {}
+        if entry.client_cert_pem is not None and entry.client_key_pem is not None:
+            user["client-certificate-data"] = base64.b64encode(entry.client_cert_pem).decode()
+            user["client-key-data"] = base64.b64encode(entry.client_key_pem).decode()
+        config["users"].append({"name": entry.name, "user": user})
         context: dict[str, Any] = {"cluster": entry.name, "user": entry.name}
         if entry.namespace:
             context["namespace"] = entry.namespace

@@ -121,19 +121,59 @@ class NamespaceLifecycle:
                                                 DeleteOptions(propagation="Background"))
                 except status.ApiError:
                     continue
-        left = sum(store.count(key, namespace) for key in store.storage_keys() if key != "namespaces")
-        if left == 0 and not ns["metadata"].get("finalizers"):
+        left: dict[str, int] = {}
+        held: dict[str, int] = {}
+        for key in store.storage_keys():
+            if key == "namespaces":
+                continue
+            for obj in store.iter(key, namespace):
+                resource = _resource_label(key)
+                left[resource] = left.get(resource, 0) + 1
+                for finalizer in obj["metadata"].get("finalizers") or []:
+                    held[finalizer] = held.get(finalizer, 0) + 1
+        if not left and not ns["metadata"].get("finalizers"):
             store.remove("namespaces", "", namespace)
             self._terminating.discard(namespace)
         elif left and remaining:
-            self._update_conditions(ns, left)
+            self._update_conditions(ns, left, held)
 
-    def _update_conditions(self, ns: Obj, left: int) -> None:
-        conditions = [{"type": "NamespaceContentRemaining", "status": "True", "reason": "SomeResourcesRemain",
-                       "message": f"Some resources are remaining: {left} objects",
-                       "lastTransitionTime": rfc3339(self.cluster.clock.now())}]
-        current = (ns.get("status") or {}).get("conditions") or []
-        if [c.get("message") for c in current] == [c["message"] for c in conditions]:
+    def _update_conditions(self, ns: Obj, left: dict[str, int], held: dict[str, int]) -> None:
+        """The namespace controller's five deletion conditions; only changed ones get a new transition time."""
+        now = rfc3339(self.cluster.clock.now())
+        wanted = dict(_SUCCEEDED)
+        wanted["NamespaceContentRemaining"] = (
+            "True", "SomeResourcesRemain", "Some resources are remaining: " + ", ".join(
+                sorted(f"{resource} has {count} resource instances" for resource, count in left.items())))
+        if held:
+            wanted["NamespaceFinalizersRemaining"] = (
+                "True", "SomeFinalizersRemain", "Some content in the namespace has finalizers remaining: " + ", ".join(
+                    sorted(f"{finalizer} in {count} resource instances" for finalizer, count in held.items())))
+        current = {c.get("type"): c for c in (ns.get("status") or {}).get("conditions") or []}
+        conditions = []
+        for kind, (state, reason, message) in wanted.items():
+            old = current.get(kind) or {}
+            since = old.get("lastTransitionTime") if old.get("status") == state else now
+            conditions.append({"type": kind, "status": state, "lastTransitionTime": since or now, "reason": reason,
+                               "message": message})
+        if conditions == list(current.values()):
             return
         new = {**ns, "status": {**(ns.get("status") or {}), "conditions": conditions}}
         self.cluster.store.replace("namespaces", new)
+
+
+# The "nothing wrong" variant of each condition, in the order the namespace controller writes them.
+_SUCCEEDED: dict[str, tuple[str, str, str]] = {
+    "NamespaceDeletionDiscoveryFailure": ("False", "ResourcesDiscovered", "All resources successfully discovered"),
+    "NamespaceDeletionGroupVersionParsingFailure": ("False", "ParsedGroupVersions",
+                                                    "All legacy kube types successfully parsed"),
+    "NamespaceDeletionContentFailure": ("False", "ContentDeleted",
+                                        "All content successfully deleted, may be waiting on finalization"),
+    "NamespaceContentRemaining": ("False", "ContentRemoved", "All content successfully removed"),
+    "NamespaceFinalizersRemaining": ("False", "ContentHasNoFinalizers", "All content-preserving finalizers finished"),
+}
+
+
+def _resource_label(storage_key: str) -> str:
+    """`resource.group` as the namespace controller names a GroupVersionResource ("configmaps." for core)."""
+    group, _, plural = storage_key.rpartition("/")
+    return f"{plural}.{group}"

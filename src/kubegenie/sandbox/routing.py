@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kubegenie.sandbox import status
 from kubegenie.domain.names import unsafe_path_segment
+from kubegenie.sandbox import status
 from kubegenie.sandbox.resources import ResourceRegistry, ResourceType
 
 

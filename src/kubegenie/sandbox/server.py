@@ -7,26 +7,49 @@ from __future__ import annotations
 import csv
 import logging
 import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import orjson
 from aiohttp import web
 
-from kubegenie.sandbox import discovery, handlers, openapi, responses, routing, status
+from kubegenie.sandbox import discovery, handlers, openapi, openapiv2, responses, routing, status
 from kubegenie.sandbox.authorization import Attributes
 from kubegenie.sandbox.cluster import Cluster
-from kubegenie.sandbox.handlers import crud
+from kubegenie.sandbox.handlers import binding, componentstatus, crud, eviction, logs, metrics, reviews, scale
 from kubegenie.sandbox.handlers import watch as watch_handler
-from kubegenie.sandbox.identity import ADMIN, Identity
+from kubegenie.sandbox.identity import (
+    ADMIN,
+    ANONYMOUS_USER,
+    AUTHENTICATED,
+    UNAUTHENTICATED,
+    Identity,
+    TokenAuthenticator,
+    service_account_groups,
+    service_account_name,
+    with_authenticated,
+)
 from kubegenie.sandbox.request import ApiRequest
 
 log = logging.getLogger(__name__)
+# Subresource and virtual-type handlers register themselves when their modules are imported.
+_REGISTERED = (binding, componentstatus, eviction, logs, metrics, reviews, scale)
 
 _CRUD = {"get": crud.get, "list": crud.list_objects, "create": crud.create, "update": crud.update,
          "patch": crud.patch, "delete": crud.delete, "deletecollection": crud.delete_collection,
          "watch": watch_handler.watch}
+AUTH_V1 = "authentication.k8s.io/v1"
+
+
+def _go_reference(kind: str, name: str, api_version: str = "", field_path: str = "") -> str:
+    """A v1.ObjectReference as Go's %v prints it, for the apiserver's impersonation error."""
+    return "{" + " ".join((kind, "", name, "", api_version, "", field_path)) + "}"
+
+
 _NON_RESOURCE_PATHS = ("/version", "/healthz", "/livez", "/readyz", "/openapi", "/metrics")
 
 
@@ -60,6 +83,10 @@ def load_tokens(path: Path) -> dict[str, TokenUser]:
     return tokens
 
 
+Interceptor = Callable[[web.Request, Callable[[web.Request], Awaitable[web.StreamResponse]]],
+                      Awaitable[web.StreamResponse]]
+
+
 class SandboxServer:
     """Serves one Cluster over HTTP or HTTPS on a loopback address."""
 
@@ -67,14 +94,28 @@ class SandboxServer:
         self.cluster = cluster
         self.options = options or ServerOptions()
         self.authorizer = cluster.authorizer
+        self.tokens = TokenAuthenticator(cluster, {
+            token: Identity(user.user, with_authenticated(user.groups), user.uid)
+            for token, user in self.options.tokens.items()})
         self.openapi = openapi.OpenAPIDocuments(cluster)
+        self.openapi_v2 = openapiv2.OpenAPIV2(cluster)
         self.app = web.Application(client_max_size=8 * 1024 * 1024)
+        self.app[reviews.TOKEN_AUTHENTICATOR] = self.tokens
         self.app.router.add_route("*", "/{tail:.*}", self.dispatch)
+        self.app.on_response_prepare.append(self._date_header)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self.port = 0
         self.extra_routes: dict[str, Any] = {}
         """Path -> handler for routes outside the Kubernetes API (metrics, admin), added by other modules."""
+        self.interceptor: Interceptor | None = None
+        """Wraps every request when set (fault injection: latency, forced errors, tracked watches)."""
+        self._ssl_context: ssl.SSLContext | None = None
+
+    async def _date_header(self, request: web.Request, response: web.StreamResponse) -> None:
+        """The Date header tells the cluster's time, which runs ahead of the wall clock when sped up."""
+        del request
+        response.headers["Date"] = format_datetime(self.cluster.clock.now(), usegmt=True)
 
     @property
     def scheme(self) -> str:
@@ -90,6 +131,7 @@ class SandboxServer:
             ssl_context = self.cluster.ca.server_context([self.options.host, "localhost", "127.0.0.1"])
         self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
+        self._ssl_context = ssl_context
         self._site = web.TCPSite(self._runner, self.options.host, self.options.port, ssl_context=ssl_context,
                                  backlog=2048, reuse_address=True)
         await self._site.start()
@@ -107,49 +149,82 @@ class SandboxServer:
     # --- identity ------------------------------------------------------------------------------------
 
     def authenticate(self, request: web.Request) -> Identity:
-        header = request.headers.get("Authorization", "")
-        if header.lower().startswith("bearer "):
-            token = header[7:].strip()
-            user = self.options.tokens.get(token)
-            if user is None:
-                raise status.unauthorized()
-            return Identity(user.user, (*user.groups, "system:authenticated"), user.uid)
+        """Client certificates signed by the cluster CA (CN user, O groups), then bearer tokens (the static
+        token file, then service account tokens); a request without credentials acts as cluster-admin."""
         peer = request.transport.get_extra_info("peercert") if request.transport else None
         if peer:
-            subject = dict(item[0] for item in peer.get("subject", ()))
-            common_name = subject.get("commonName")
+            subject = [pair for rdn in peer.get("subject", ()) for pair in rdn]
+            common_name = next((value for key, value in subject if key == "commonName"), "")
             if common_name:
-                organizations = tuple(value for rdn in peer.get("subject", ()) for key, value in rdn
-                                      if key == "organizationName")
-                return Identity(common_name, (*organizations, "system:authenticated"))
+                return Identity(common_name, with_authenticated([v for k, v in subject if k == "organizationName"]))
+        header = request.headers.get("Authorization", "")
+        if header[:7].lower() == "bearer ":
+            found = self.tokens.authenticate(header[7:].strip())
+            if found is None:
+                raise status.unauthorized()
+            return found[0]
         return ADMIN
 
     def impersonate(self, request: web.Request, identity: Identity) -> Identity:
-        user = request.headers.get("Impersonate-User")
+        """Impersonate-User/-Group/-Uid/-Extra-*: each requires the `impersonate` verb on what it names
+        (filters.WithImpersonation); the impersonated user then replaces the authenticated one."""
+        user = request.headers.get("Impersonate-User", "")
         groups = request.headers.getall("Impersonate-Group", [])
         uid = request.headers.get("Impersonate-Uid", "")
-        extra: dict[str, tuple[str, ...]] = {}
-        for key in request.headers:
+        extra: dict[str, list[str]] = {}
+        for key, value in request.headers.items():
             if key.lower().startswith("impersonate-extra-"):
-                extra[key[len("impersonate-extra-"):].lower()] = tuple(request.headers.getall(key))
+                extra.setdefault(unquote(key[len("impersonate-extra-"):]).lower(), []).append(value)
         if not user:
             if groups or uid or extra:
-                raise status.bad_request("requested [" + ", ".join(groups) + "] without impersonating a user")
+                requested = [_go_reference("Group", g) for g in groups]
+                requested += [_go_reference("UserExtra", v, AUTH_V1, k) for k, vs in extra.items() for v in vs]
+                requested += [_go_reference("UID", uid, AUTH_V1)] if uid else []
+                raise status.internal(f"requested [{' '.join(requested)}] without impersonating a user")
             return identity
-        checks = [("users", user)] + [("groups", g) for g in groups] + ([("uids", uid)] if uid else [])
-        for resource, name in checks:
-            self.authorizer.check(identity, Attributes("impersonate", resource=resource, name=name))
-        all_groups = tuple(dict.fromkeys([*groups, "system:authenticated"]))
-        if user.startswith("system:serviceaccount:"):
-            namespace = user.split(":")[2]
-            all_groups = tuple(dict.fromkeys([*groups, "system:serviceaccounts",
-                                              f"system:serviceaccounts:{namespace}", "system:authenticated"]))
-        return Identity(user, all_groups, uid, extra)
+        account = service_account_name(user)
+        if account is not None:
+            checks = [Attributes("impersonate", resource="serviceaccounts", namespace=account[0], name=account[1])]
+        else:
+            checks = [Attributes("impersonate", resource="users", name=user)]
+        checks += [Attributes("impersonate", resource="groups", name=group) for group in groups]
+        checks += [Attributes("impersonate", "authentication.k8s.io", resource="userextras", subresource=key,
+                              name=value) for key, values in extra.items() for value in values]
+        if uid:
+            checks.append(Attributes("impersonate", "authentication.k8s.io", resource="uids", name=uid))
+        for attrs in checks:
+            self.authorizer.check(identity, attrs)
+        names = list(groups) or (list(service_account_groups(account[0])) if account else [])
+        if user == ANONYMOUS_USER:
+            names += [] if UNAUTHENTICATED in names else [UNAUTHENTICATED]
+        elif AUTHENTICATED not in names and UNAUTHENTICATED not in names:
+            names.append(AUTHENTICATED)
+        return Identity(user, tuple(names), uid, {key: tuple(values) for key, values in extra.items()})
 
     # --- dispatch ------------------------------------------------------------------------------------
 
+    async def stop_listening(self) -> None:
+        """Close the listening socket and every open connection, as an apiserver that went away would."""
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+        if self._runner is not None and self._runner.server is not None:
+            for connection in list(self._runner.server.connections):
+                connection.force_close()
+        self.cluster.store.close_watchers()
+
+    async def resume_listening(self) -> None:
+        """Listen again on the same port after `stop_listening`."""
+        if self._runner is None or self._site is not None:
+            return
+        self._site = web.TCPSite(self._runner, self.options.host, self.port, ssl_context=self._ssl_context,
+                                 backlog=2048, reuse_address=True)
+        await self._site.start()
+
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         try:
+            if self.interceptor is not None:
+                return await self.interceptor(request, self._dispatch)
             return await self._dispatch(request)
         except status.ApiError as exc:
             return responses.json_response(exc.status(), exc.code, headers=exc.headers)
@@ -188,7 +263,9 @@ class SandboxServer:
         if path.startswith(("/healthz", "/livez", "/readyz")):
             return web.Response(text="ok", content_type="text/plain")
         if path == "/openapi/v2":
-            return web.Response(body=b"", headers={"Content-Type": openapi.V2_CONTENT_TYPE})
+            body, content_type = self.openapi_v2.encoded(request.headers.get("Accept", ""))
+            return web.Response(body=body, headers={"Content-Type": content_type,
+                                                    "Etag": f'"{self.openapi_v2.etag}"'})
         if path == "/openapi/v3":
             return responses.json_response(self.openapi.index())
         if path.startswith("/openapi/v3/"):
@@ -248,6 +325,7 @@ class SandboxServer:
         self.authorizer.check(identity, attrs)
         api_request = ApiRequest(request, self.cluster, path, identity)
         rtype = path.rtype
+        api_request.warnings.extend(self.cluster.crds.warnings(rtype))
         if not rtype.stored:
             virtual = handlers.VIRTUAL.get((rtype.group, rtype.plural))
             if virtual is None:

@@ -99,14 +99,14 @@ class Store:
     """All objects of one cluster. Single-threaded: call it from the event loop only."""
 
     def __init__(self, history_limit: int = 20_000) -> None:
+        self.history_limit = history_limit
         self._rv = 1
         self._data: dict[str, dict[str, dict[str, Obj]]] = defaultdict(dict)
         self._encoded: dict[tuple[str, str, str], tuple[str, bytes]] = {}
-        self._history: dict[str, deque[Change]] = defaultdict(lambda: deque(maxlen=history_limit))
+        self._history: dict[str, deque[Change]] = defaultdict(lambda: deque(maxlen=self.history_limit))
         self._compacted: dict[str, int] = {}
         self._watchers: dict[str, set[Watcher]] = defaultdict(set)
         self._listeners: list[Callable[[Change], None]] = []
-        self.history_limit = history_limit
 
     # --- reads ---------------------------------------------------------------------------------------
 
@@ -215,6 +215,15 @@ class Store:
     def add_listener(self, listener: Callable[[Change], None]) -> None:
         """Call `listener` synchronously after every committed write (controllers queue work from it)."""
         self._listeners.append(listener)
+
+    def set_history_limit(self, limit: int) -> None:
+        """Keep at most `limit` changes per type from now on; watches from before what is kept get 410 Gone."""
+        self.history_limit = limit
+        for key, history in self._history.items():
+            kept = deque(history, maxlen=limit)
+            if len(kept) < len(history):
+                self._compacted[key] = history[len(history) - len(kept) - 1].rv
+            self._history[key] = kept
 
     def oldest_resumable(self, key: str) -> int:
         return self._compacted.get(key, 0)

@@ -61,6 +61,9 @@ async def list_objects(req: ApiRequest) -> web.StreamResponse:
 
 async def create(req: ApiRequest) -> web.StreamResponse:
     path = req.path
+    if path.name is not None:
+        # POST is served on collections (and on subresources such as eviction), never on a named object.
+        raise status.method_not_allowed()
     body = await req.object_body()
     obj = req.cluster.objects.create(path.rtype, req.namespace, body, req.write_options(), req.warnings)
     return _object_response(req, obj, 201)
@@ -104,7 +107,9 @@ async def delete(req: ApiRequest) -> web.StreamResponse:
         if path.rtype.group:
             details["group"] = path.rtype.group
         return responses.json_response(status.success_status(details), warnings=req.warnings)
-    return _object_response(req, obj, 200 if gone else 202)
+    # An object kept by finalizers (or a namespace being emptied) is still answered 200, as the apiserver does
+    # unless a client asks for the legacy orphanDependents=false.
+    return _object_response(req, obj, 200)
 
 
 async def delete_collection(req: ApiRequest) -> web.StreamResponse:

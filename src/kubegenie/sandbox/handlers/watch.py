@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import random
 import time
+from typing import Any
 
 import orjson
 from aiohttp import web
@@ -15,8 +16,10 @@ from aiohttp import web
 from kubegenie.sandbox import conversions, printers, status
 from kubegenie.sandbox.request import ApiRequest
 from kubegenie.sandbox.selectors import parse_field_selector, parse_label_selector
-from kubegenie.sandbox.store import Obj, WatchEvent
+from kubegenie.sandbox.store import Obj, Watcher, WatchEvent
 
+WATCHER = web.RequestKey("watcher", Watcher)
+"""The store subscription behind a watch request, so fault injection can end the stream."""
 MIN_REQUEST_TIMEOUT = 1800  # kube-apiserver --min-request-timeout; streams end at 1-2x this
 BOOKMARK_INTERVAL = 60.0
 
@@ -30,9 +33,34 @@ def _parse_since(value: str | None) -> int | None:
         raise status.bad_request(f'invalid resource version "{value}"') from exc
 
 
+def _check_options(query: Any) -> None:
+    """validateWatchOptions: sendInitialEvents and resourceVersionMatch go together, and only as NotOlderThan."""
+    send_initial = query.get("sendInitialEvents")
+    match = query.get("resourceVersionMatch", "")
+    causes: list[tuple[str, str, str]] = []
+    if send_initial is not None and match != "NotOlderThan":
+        causes.append(("FieldValueForbidden", "resourceVersionMatch",
+                       "Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"))
+    if match and send_initial is None:
+        causes.append(("FieldValueForbidden", "resourceVersionMatch",
+                       "Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"))
+    if match and match != "NotOlderThan":
+        causes.append(("FieldValueNotSupported", "resourceVersionMatch",
+                       f'Unsupported value: "{match}": supported values: "NotOlderThan"'))
+    if not causes:
+        return
+    parts = [f"{field}: {message}" for _, field, message in causes]
+    summary = parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
+    raise status.ApiError(422, "Invalid", f'ListOptions.meta.k8s.io "" is invalid: {summary}',
+                          {"group": "meta.k8s.io", "kind": "ListOptions",
+                           "causes": [{"reason": reason, "message": message, "field": field}
+                                      for reason, field, message in causes]})
+
+
 async def watch(req: ApiRequest) -> web.StreamResponse:
     path = req.path
     rtype = path.rtype
+    _check_options(req.query)
     labels = parse_label_selector(req.query.get("labelSelector"))
     fields = parse_field_selector(req.query.get("fieldSelector"), rtype.plural)
     if path.name is not None:
@@ -58,6 +86,7 @@ async def watch(req: ApiRequest) -> web.StreamResponse:
         await response.write(orjson.dumps({"type": "ERROR", "object": exc.status()}) + b"\n")
         await response.write_eof()
         return response
+    req.http[WATCHER] = watcher
     await response.prepare(req.http)
     table = req.wants_table
     headers_sent = False
