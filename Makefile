@@ -19,7 +19,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed-app
 
 demo: $(VENV)/.installed-app
-	$(BIN)/kubegenie sandbox up
+	$(BIN)/kubegenie demo
 
 services:
 	@scripts/ensure-services

@@ -111,7 +111,8 @@ class Assistant:
         if isinstance(outcome, Ask):
             clarification = outcome.clarification
             return Answer(conversation_id=conversation_id, intent=None, text=clarification.question + notes,
-                          suggestions=[option.label for option in clarification.options]), state
+                          suggestions=[option.label for option in clarification.options],
+                          clarification=clarification.reason.value), state
         if isinstance(outcome, Cancelled):
             return Answer(conversation_id=conversation_id, intent=outcome.request.intent.value,
                           text=outcome.message + notes), state

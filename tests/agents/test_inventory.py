@@ -209,7 +209,7 @@ async def test_logs_tail_grep_and_redaction(ctx: AgentContext, shop: str, logged
     assert previous.status == ResultStatus.NO_DATA and "has not restarted" in previous.text
     with pytest.raises(errors.InvalidInput) as bad:
         await ask(ctx, i.PodLogsRequest(name=logged, namespace=shop, container="sidecar"))
-    assert "Its containers: api, proxy." == bad.value.remediation
+    assert bad.value.remediation == "Its containers: api, proxy."
 
 
 async def test_top_pods_against_requests(ctx: AgentContext, shop: str, logged: str) -> None:

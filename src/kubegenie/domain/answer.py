@@ -95,6 +95,9 @@ class Answer(BaseModel):
     actions: list[Action] = Field(default_factory=list)
     suggestions: list[str] = Field(default_factory=list)
     """Follow-up questions to offer (the options of a clarification, or natural next questions)."""
+    clarification: str | None = None
+    """Why KubeGenie asks instead of answering (empty, unsafe, unknown_namespace, ambiguous, ...); None otherwise.
+    Surfaces use it to tell refused input (an API 4xx) from an ordinary question back."""
     task_id: str | None = None
     """The task that produced the answer, for `kubegenie tasks show`."""
     took_ms: float = 0.0
