@@ -7,10 +7,13 @@ from __future__ import annotations
 import difflib
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from kubegenie import errors
 from kubegenie.agents.base import AgentContext
 from kubegenie.domain.intents import Request
+from kubegenie.domain.pods import pod_requests, pod_state, pod_summary
 from kubegenie.kube.cache import ClusterCache
 from kubegenie.kube.client import ClusterClient
 from kubegenie.kube.fleet import fan_out
@@ -18,6 +21,7 @@ from kubegenie.kube.informer import SyncState
 from kubegenie.kube.registry import ClusterRegistry
 
 CACHE_WAIT_SECONDS = 5.0
+Obj = dict[str, Any]
 
 
 @dataclass
@@ -32,6 +36,18 @@ class ClusterView:
     def now(self) -> float:
         """The cluster's current time (its API server's clock), for ages and "since" windows."""
         return time.time() + self.client.clock_offset_seconds
+
+    def pod_summary(self, pod: Obj) -> tuple[str, str, int, datetime | None]:
+        """READY, STATUS, RESTARTS and last restart of a pod, as kubectl prints them (remembered per version)."""
+        return self.cache.derived("pods", pod, "summary", pod_summary)
+
+    def pod_state(self, pod: Obj) -> str:
+        """running, completed, pending, failing or not_ready."""
+        return self.cache.derived("pods", pod, "state", pod_state)
+
+    def pod_requests(self, pod: Obj) -> tuple[int, int]:
+        """(CPU millicores, memory bytes) the pod requests."""
+        return self.cache.derived("pods", pod, "requests", pod_requests)
 
     def check_namespace(self, namespace: str | None) -> None:
         """Refuse an unknown namespace with the closest existing names."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from kubegenie.domain import quantity
 from kubegenie.domain.durations import parse_rfc3339
 
 Obj = dict[str, Any]
@@ -109,3 +110,37 @@ def pod_summary(pod: Obj) -> tuple[str, str, int, datetime | None]:
     elif deleting and phase not in ("Succeeded", "Failed"):
         reason = "Terminating"
     return f"{ready}/{total}", reason, restarts, last_restart
+
+
+HEALTHY_REASONS = frozenset({"Running", "Completed", "Succeeded", "ContainerCreating", "PodInitializing",
+                             "Terminating"})
+
+
+def pod_state(pod: Obj) -> str:
+    """One word for how a pod is doing: running, completed, pending, failing or not_ready."""
+    ready, reason, _, _ = pod_summary(pod)
+    phase = (pod.get("status") or {}).get("phase")
+    ready_count, total = (int(part) for part in ready.split("/"))
+    if phase == "Succeeded" or reason == "Completed":
+        return "completed"
+    if phase == "Failed" or (reason not in HEALTHY_REASONS and reason != "Pending"):
+        return "failing"
+    if phase == "Pending" or reason == "Pending":
+        return "pending"
+    if ready_count < total:
+        return "not_ready"
+    return "running"
+
+
+def pod_requests(pod: Obj) -> tuple[int, int]:
+    """(CPU millicores, memory bytes) the pod's containers request; finished pods request nothing."""
+    if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+        return 0, 0
+    cpu = memory = 0
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        requests = (container.get("resources") or {}).get("requests") or {}
+        if "cpu" in requests:
+            cpu += quantity.cpu_millicores(requests["cpu"])
+        if "memory" in requests:
+            memory += quantity.memory_bytes(requests["memory"])
+    return cpu, memory

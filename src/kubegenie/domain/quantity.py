@@ -7,6 +7,7 @@ suffix family the value was written in and picks the largest unit that keeps the
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
@@ -84,11 +85,26 @@ def canonical(value: str | int | float) -> str:
 
 def cpu_millicores(value: str | int | float) -> int:
     """CPU in millicores, rounded up (1 -> 1000, "250m" -> 250)."""
+    if isinstance(value, str):
+        return _cpu_millicores_text(value)
     return int((parse(value) * 1000).to_integral_value(rounding=ROUND_CEILING))
 
 
 def memory_bytes(value: str | int | float) -> int:
     """Memory (or storage) in bytes, rounded up."""
+    if isinstance(value, str):
+        return _memory_bytes_text(value)
+    return int(parse(value).to_integral_value(rounding=ROUND_CEILING))
+
+
+# Clusters repeat a handful of quantity strings ("100m", "128Mi") across thousands of containers.
+@functools.lru_cache(maxsize=4096)
+def _cpu_millicores_text(value: str) -> int:
+    return int((parse(value) * 1000).to_integral_value(rounding=ROUND_CEILING))
+
+
+@functools.lru_cache(maxsize=4096)
+def _memory_bytes_text(value: str) -> int:
     return int(parse(value).to_integral_value(rounding=ROUND_CEILING))
 
 

@@ -8,9 +8,9 @@ import asyncio
 import contextlib
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from kubegenie.domain.labels import LabelSelector
 from kubegenie.kube.client import ClusterClient
@@ -19,6 +19,7 @@ from kubegenie.kube.kinds import CACHED_KINDS, Kind
 
 Obj = dict[str, Any]
 FullKey = tuple[str, str, str]  # (kind, namespace, name)
+T = TypeVar("T")
 
 
 @dataclass
@@ -55,6 +56,7 @@ class ClusterCache:
         self._by_owner: dict[str, set[FullKey]] = defaultdict(set)
         self._by_namespace: dict[tuple[str, str], dict[str, Obj]] = defaultdict(dict)
         self._labels: dict[str, dict[str, dict[str, set[Key]]]] = defaultdict(lambda: defaultdict(dict))
+        self._derived: dict[FullKey, tuple[str, dict[str, Any]]] = {}
         self.changes = 0
         self._change_event = asyncio.Event()
 
@@ -99,10 +101,26 @@ class ClusterCache:
         for label, value in (meta.get("labels") or {}).items():
             self._labels[kind][label].setdefault(value, set()).add(key)
 
+    def derived(self, kind: str, obj: Obj, fact: str, compute: Callable[[Obj], T]) -> T:
+        """A fact computed from a cached object (a pod's status summary, its summed requests), remembered
+        until the object changes: answers over thousands of objects then cost a lookup per object."""
+        meta = obj.get("metadata") or {}
+        key = (kind, str(meta.get("namespace", "")), str(meta.get("name", "")))
+        version = str(meta.get("resourceVersion", ""))
+        entry = self._derived.get(key)
+        if entry is None or entry[0] != version:
+            entry = (version, {})
+            self._derived[key] = entry
+        facts = entry[1]
+        if fact not in facts:
+            facts[fact] = compute(obj)
+        return facts[fact]  # type: ignore[no-any-return]
+
     def _unindex(self, kind: str, obj: Obj) -> None:
         meta = obj.get("metadata") or {}
         namespace, name = str(meta.get("namespace", "")), str(meta.get("name", ""))
         key = (namespace, name)
+        self._derived.pop((kind, namespace, name), None)
         bucket = self._by_namespace.get((kind, namespace))
         if bucket is not None:
             bucket.pop(name, None)
@@ -129,8 +147,9 @@ class ClusterCache:
         return self.informers[kind].objects.get((namespace or "", name))
 
     def select(self, kind: str, namespace: str | None = None, *, selector: LabelSelector | None = None,
-             node: str | None = None) -> list[Obj]:
-        """Objects of a kind, filtered; uses the narrowest index available."""
+               node: str | None = None, ordered: bool = True) -> list[Obj]:
+        """Objects of a kind, filtered, by namespace and name unless `ordered` is False (counting needs no
+        order); uses the narrowest index available."""
         informer = self.informers[kind]
         candidates: Iterable[Obj]
         if node is not None and kind == "pods":
@@ -145,7 +164,7 @@ class ClusterCache:
             candidates = informer.objects.values()
         if selector is not None and not selector.empty:
             candidates = [obj for obj in candidates if selector.matches((obj.get("metadata") or {}).get("labels"))]
-        return sorted(candidates, key=_sort_key)
+        return sorted(candidates, key=_sort_key) if ordered else list(candidates)
 
     @staticmethod
     def _equality_keys(selector: LabelSelector) -> list[tuple[str, str]]:

@@ -220,11 +220,9 @@ def _node_details(view: ClusterView, node: Obj) -> tuple[list[str], list[Table]]
     status = node.get("status") or {}
     info = status.get("nodeInfo") or {}
     labels = (node.get("metadata") or {}).get("labels") or {}
-    pods = view.cache.select("pods", node=node["metadata"]["name"])
-    requested_cpu = sum(quantity.cpu_millicores(((c.get("resources") or {}).get("requests") or {}).get("cpu", 0))
-                        for p in pods for c in (p.get("spec") or {}).get("containers") or [])
-    requested_mem = sum(quantity.memory_bytes(((c.get("resources") or {}).get("requests") or {}).get("memory", 0))
-                        for p in pods for c in (p.get("spec") or {}).get("containers") or [])
+    pods = view.cache.select("pods", node=node["metadata"]["name"], ordered=False)
+    requested_cpu = sum(view.pod_requests(p)[0] for p in pods)
+    requested_mem = sum(view.pod_requests(p)[1] for p in pods)
     allocatable = status.get("allocatable") or {}
     cpu_alloc = quantity.cpu_millicores(allocatable.get("cpu", 0)) or 1
     mem_alloc = quantity.memory_bytes(allocatable.get("memory", 0)) or 1

@@ -18,35 +18,16 @@ from kubegenie.domain.intents import (
     ResourceKind,
 )
 from kubegenie.domain.labels import LabelSelectorError, parse_label_selector
-from kubegenie.domain.pods import pod_summary
 from kubegenie.errors import InvalidInput
 
 Obj = dict[str, Any]
 MAX_ROWS = 200
-HEALTHY_REASONS = frozenset({"Running", "Completed", "Succeeded", "ContainerCreating", "PodInitializing",
-                             "Terminating"})
 
 
-def pod_state(pod: Obj) -> str:
-    """One word for how a pod is doing: running, completed, pending, failing or not_ready."""
-    ready, reason, _, _ = pod_summary(pod)
-    phase = (pod.get("status") or {}).get("phase")
-    ready_count, total = (int(part) for part in ready.split("/"))
-    if phase == "Succeeded" or reason == "Completed":
-        return "completed"
-    if phase == "Failed" or (reason not in HEALTHY_REASONS and reason != "Pending"):
-        return "failing"
-    if phase == "Pending" or reason == "Pending":
-        return "pending"
-    if ready_count < total:
-        return "not_ready"
-    return "running"
-
-
-def matches_status(pod: Obj, wanted: PodStatusFilter) -> bool:
-    state = pod_state(pod)
+def matches_status(view: ClusterView, pod: Obj, wanted: PodStatusFilter) -> bool:
+    state = view.pod_state(pod)
     if wanted == PodStatusFilter.RESTARTING:
-        return pod_summary(pod)[2] > 0
+        return view.pod_summary(pod)[2] > 0
     if wanted == PodStatusFilter.FAILING:
         return state in ("failing", "not_ready")
     return state == wanted.value
@@ -76,9 +57,9 @@ def select(view: ClusterView, request: ListResourcesRequest) -> list[Obj]:
         objects = [o for o in objects if fragment in o["metadata"]["name"].lower()]
     if kind == ResourceKind.POD and request.status is not None:
         status = request.status
-        objects = [o for o in objects if matches_status(o, status)]
+        objects = [o for o in objects if matches_status(view, o, status)]
         if status == PodStatusFilter.RESTARTING:
-            objects.sort(key=lambda o: -pod_summary(o)[2])
+            objects.sort(key=lambda o: -view.pod_summary(o)[2])
     if kind == ResourceKind.EVENT:
         objects.sort(key=lambda o: str(o.get("lastTimestamp") or o.get("eventTime") or ""), reverse=True)
     return objects
@@ -125,7 +106,7 @@ def list_resources(request: ListResourcesRequest, views: Views) -> AgentResult:
         now = view.now()
         for obj in objects:
             if kind == ResourceKind.POD:
-                states[pod_state(obj)] += 1
+                states[view.pod_state(obj)] += 1
             if len(rows) >= (request.limit or MAX_ROWS):
                 continue
             prefix = ([view.name] if views.multi else []) + \
@@ -160,7 +141,7 @@ def count_resources(request: CountResourcesRequest, views: Views) -> AgentResult
         for obj in objects:
             by_namespace[obj["metadata"].get("namespace", "")] += 1
             if kind == ResourceKind.POD:
-                breakdown[pod_state(obj)] += 1
+                breakdown[view.pod_state(obj)] += 1
     scope = _describe_scope(request, views)
     text = f"There {'is' if total == 1 else 'are'} **{total} {_noun(kind, total, request.status)}** {scope}"
     if breakdown and request.status is None:

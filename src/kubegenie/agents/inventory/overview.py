@@ -10,33 +10,21 @@ from kubegenie.agents.base import AgentResult
 from kubegenie.agents.clusterview import ClusterView, Views
 from kubegenie.agents.inventory.columns import node_ready, node_roles, node_status
 from kubegenie.agents.inventory.describe import details, find
-from kubegenie.agents.inventory.listing import pod_state
 from kubegenie.domain import quantity
 from kubegenie.domain.answer import Table
 from kubegenie.domain.intents import NodeStatusRequest, ResourceKind
-from kubegenie.domain.pods import pod_summary
 
 Obj = dict[str, Any]
 _PRESSURE = ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
-
-
-def _requests(pods: list[Obj], resource: str) -> int:
-    total = 0
-    for pod in pods:
-        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
-            continue
-        for container in (pod.get("spec") or {}).get("containers") or []:
-            value = ((container.get("resources") or {}).get("requests") or {}).get(resource)
-            if value is not None:
-                total += quantity.cpu_millicores(value) if resource == "cpu" else quantity.memory_bytes(value)
-    return total
 
 
 def node_rows(view: ClusterView) -> list[list[Any]]:
     rows = []
     for node in view.cache.select("nodes"):
         name = node["metadata"]["name"]
-        pods = view.cache.select("pods", node=name)
+        pods = view.cache.select("pods", node=name, ordered=False)
+        requested_cpu = sum(view.pod_requests(p)[0] for p in pods)
+        requested_memory = sum(view.pod_requests(p)[1] for p in pods)
         allocatable = (node.get("status") or {}).get("allocatable") or {}
         cpu = quantity.cpu_millicores(allocatable.get("cpu", 0))
         memory = quantity.memory_bytes(allocatable.get("memory", 0))
@@ -44,8 +32,8 @@ def node_rows(view: ClusterView) -> list[list[Any]]:
                     if c.get("type") in _PRESSURE and c.get("status") == "True"]
         rows.append([name, node_status(node) + (f" ({', '.join(pressure)})" if pressure else ""), node_roles(node),
                      ((node.get("status") or {}).get("nodeInfo") or {}).get("kubeletVersion", ""), len(pods),
-                     f"{100 * _requests(pods, 'cpu') // cpu}%" if cpu else "-",
-                     f"{100 * _requests(pods, 'memory') // memory}%" if memory else "-"])
+                     f"{100 * requested_cpu // cpu}%" if cpu else "-",
+                     f"{100 * requested_memory // memory}%" if memory else "-"])
     return rows
 
 
@@ -57,15 +45,15 @@ def _problems(view: ClusterView) -> list[str]:
     not_ready = [n["metadata"]["name"] for n in view.cache.select("nodes") if node_ready(n) != "Ready"]
     if not_ready:
         problems.append(f"{len(not_ready)} node(s) not ready: {', '.join(not_ready)}")
-    pods = view.cache.select("pods")
-    failing = [p for p in pods if pod_state(p) == "failing"]
-    reasons = Counter(pod_summary(p)[1] for p in failing)
+    pods = view.cache.select("pods", ordered=False)
+    failing = [p for p in pods if view.pod_state(p) == "failing"]
+    reasons = Counter(view.pod_summary(p)[1] for p in failing)
     if failing:
         problems.append(f"{len(failing)} failing pod(s): " + ", ".join(f"{n} {r}" for r, n in reasons.most_common()))
-    pending = [p for p in pods if pod_state(p) == "pending"]
+    pending = [p for p in pods if view.pod_state(p) == "pending"]
     if pending:
         problems.append(f"{len(pending)} pending pod(s)")
-    not_ready_pods = [p for p in pods if pod_state(p) == "not_ready"]
+    not_ready_pods = [p for p in pods if view.pod_state(p) == "not_ready"]
     if not_ready_pods:
         problems.append(f"{len(not_ready_pods)} running pod(s) not ready")
     degraded = [d for d in view.cache.select("deployments")
@@ -81,8 +69,8 @@ def overview(views: Views) -> AgentResult:
     charts: list[dict[str, Any]] = []
     for view in views.clusters:
         cache = view.cache
-        pods = cache.select("pods")
-        states = Counter(pod_state(p) for p in pods)
+        pods = cache.select("pods", ordered=False)
+        states = Counter(view.pod_state(p) for p in pods)
         counts = {kind: cache.count(kind) for kind in ("deployments", "statefulsets", "daemonsets", "jobs",
                                                        "cronjobs", "services") if kind in cache.informers}
         version = ""
