@@ -29,6 +29,9 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Both cores: test files are spread over two workers (a file's tests stay together, sharing its fixtures).
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 unit: $(VENV)/.installed-test services
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -18,8 +18,11 @@ from kubegenie.sandbox.cluster import Cluster
 from kubegenie.sandbox.faults import FaultInjector
 from kubegenie.sandbox.identity import client_certificate
 from kubegenie.sandbox.kubeconfig import ContextEntry, merge_into, remove_from
+from kubegenie.sandbox.scenarios.launch import LaunchOptions, launch
 from kubegenie.sandbox.server import SandboxServer, ServerOptions, TokenUser, load_tokens
 from kubegenie.sandbox.sim import Simulation, SimulationOptions
+from kubegenie.sandbox.telemetry.routes import Telemetry
+from kubegenie.sandbox.telemetry.routes import handlers as telemetry_routes
 
 DEFAULT_CONTEXT = "kubegenie-sandbox"
 T = TypeVar("T")
@@ -44,6 +47,8 @@ class SandboxConfig:
     seed: int = 0
     start: datetime | None = None
     """Simulated time at start-up (default: now); a sped-up cluster started in the past keeps ages positive."""
+    scenario: LaunchOptions | None = None
+    """Build the clusters from a scenario or the generator, simulated, with usage history and /metrics."""
 
 
 def check_loopback(host: str) -> None:
@@ -69,12 +74,17 @@ class RunningSandbox:
         self.faults: list[FaultInjector] = []
         """The fault injector of each server, in the order of `servers`."""
         self.simulations: list[Simulation] = []
+        self.telemetry: list[Telemetry] = []
+        """Usage history and ground truth of each scenario cluster, in the order of `servers`."""
 
     async def start(self) -> None:
         config = self.config
         tokens = dict(config.tokens)
         if config.tokens_file is not None:
             tokens.update(load_tokens(config.tokens_file))
+        if config.scenario is not None:
+            await self._start_scenario(config, tokens)
+            return
         cluster = Cluster(config.name, config.version, clock=Clock(config.speed, config.start))
         await bootstrap.bootstrap(cluster)
         if config.simulate:
@@ -88,6 +98,23 @@ class RunningSandbox:
             self.faults[-1].configure(config.faults)
         self.clusters.append(cluster)
         self.servers.append(server)
+        if config.kubeconfig is not None:
+            merge_into(config.kubeconfig, self.context_entries(), current=self.clusters[0].name)
+
+    async def _start_scenario(self, config: SandboxConfig, tokens: dict[str, TokenUser]) -> None:
+        assert config.scenario is not None
+        for index, launched in enumerate(await launch(config.scenario, config.seed, config.speed, config.start)):
+            server = SandboxServer(launched.built.cluster,
+                                   ServerOptions(config.host, config.port if index == 0 else 0, config.tls, tokens))
+            server.extra_routes.update(telemetry_routes(launched.telemetry))
+            self.faults.append(FaultInjector.install(server))
+            await server.start()
+            if config.faults:
+                self.faults[-1].configure(config.faults)
+            self.clusters.append(launched.built.cluster)
+            self.servers.append(server)
+            self.simulations.append(launched.simulation)
+            self.telemetry.append(launched.telemetry)
         if config.kubeconfig is not None:
             merge_into(config.kubeconfig, self.context_entries(), current=self.clusters[0].name)
 
