@@ -18,3 +18,11 @@ def context() -> NluContext:
 @pytest.fixture(scope="session")
 def classifier() -> IntentClassifier:
     return trained_classifier()
+
+
+@pytest.fixture(scope="session")
+def demo() -> NluContext:
+    """What a cache of the demo scenario's cluster (context prod) knows."""
+    from tests.nlu.demo_context import demo_context
+
+    return demo_context()

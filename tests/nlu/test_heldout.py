@@ -34,7 +34,6 @@ def test_every_heldout_case_of_must_pass_intents(intent: str, context: NluContex
 
 def test_heldout_figures_meet_the_targets(context: NluContext, classifier: IntentClassifier) -> None:
     summary = summarize([judge(case, context, classifier) for case in load_cases("heldout")])
-    # Measured 223/230 (96.96%) on the first run against the 97% target; pinned so it cannot slip further.
-    assert summary.intent_accuracy >= 0.965
+    assert summary.intent_accuracy >= 0.97
     assert summary.slot_exact_match >= 0.95
     assert summary.macro_f1 >= 0.95

@@ -62,6 +62,9 @@ def fill(frame: Frame, state: DialogueState) -> tuple[Frame, bool]:
     elif frame.cues.elliptical and not content and state.last_request is not None:
         intent = state.last_request.intent
         carried = slots_of(state.last_request)
+        if state.cluster:
+            # The cluster talked about now, which the caller may have switched since the last question.
+            carried.pop("cluster", None)
         explicit = slots.model_dump(exclude_defaults=True)
         if target is None:
             carried.update(explicit)

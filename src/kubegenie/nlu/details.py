@@ -83,16 +83,18 @@ def _numbers(scan: Scan) -> None:
     scan.sub(_re(rf"(?:replicas?|replica\s+count|instances)\s*(?:to|=|:|of)?\s*{_NUM}"),
              lambda m: _put(scan, "replicas", _number(m.group("n")), "replicas"))
     scan.sub(_re(rf"(?:to\s+|=\s*)?{_NUM}\s+(?:replicas?|instances|copies|pods)"),
-             lambda m: _put(scan, "replicas", _number(m.group("n")), "replicas") if " scale" in scan.text
+             lambda m: _put(scan, "replicas", _number(m.group("n")), "replicas") if re.search(r"\b(?:re)?scale",
+                                                                                          scan.text)
              or "replica" in m.group(0) else None)
     scan.sub(_re(rf"(?:--tail(?:=|\s+)|tail\s+){_NUM}"), lambda m: _put(scan, "tail", _number(m.group("n")), "tail"))
     scan.sub(_re(rf"(?:(?:the\s+)?(?:last|final|latest|recent|first)\s+)?{_NUM}\s+(?:log\s+)?(?:lines?|entries|rows)"),
              lambda m: _put(scan, "tail", _number(m.group("n")), "tail lines"))
-    scan.sub(_re(rf"(?:--limit(?:=|\s+)|limit\s+(?:to\s+)?|top\s+|first\s+){_NUM}"),
+    # "the top one", "the first one" point at a listed item; "top 1", "top five" are limits.
+    scan.sub(_re(rf"(?:--limit(?:=|\s+)|limit\s+(?:to\s+)?|top\s+(?!one\b)|first\s+(?!one\b)){_NUM}"),
              lambda m: _put(scan, "limit", _number(m.group("n")), "top xnum" if "top" in m.group(0) else "xnum"))
     scan.sub(_re(rf"{_NUM}\s+(?=(?:biggest|heaviest|largest|hungriest|busiest|most|worst)\b)"),
              lambda m: _put(scan, "limit", _number(m.group("n")), "top xnum"))
-    if " scale" in scan.text or " replicas" in scan.text:
+    if re.search(r"\b(?:re)?scale|\breplicas\b", scan.text):
         scan.sub(_re(rf"(?:to|=)\s*{_NUM}"), lambda m: _put(scan, "replicas", _number(m.group("n")), "to replicas"))
 
 
@@ -127,12 +129,16 @@ def _ordering(scan: Scan) -> None:
         scan.set("sort_by", "cpu")
     scan.sub(_re(r"(?:wide|with\s+(?:the\s+)?(?:nodes?|node\s+names|ips?|ip\s+addresses|more\s+columns))"),
              lambda _m: _put(scan, "wide", True, "wide"))
-    if re.search(r"(?:--types?=warning|\bwarnings?\b|\bwarn\b|\babnormal\b|\bfailures?\b|\bcomplain\w*)", scan.text):
+    warning = re.search(r"(?:--types?=warning|\bwarnings?\b|\bwarn\b|\babnormal\b|\bfailures?\b|\bcomplain\w*)",
+                        scan.text)
+    if warning or (re.search(r"\bevents?\b", scan.text) and re.search(r"\bfail(?:ing|ed|s)?\b", scan.text)):
+        # "failed scheduling events": events about failures are the warning ones.
         scan.set("warnings_only", True)
 
 
 _TOPICS = (
-    ("privileged", r"privileged|privilege|escalation|host\s*(?:network|pid|path)|hostpath|capabilit\w*"),
+    ("privileged", r"privileged|privilege|escalation|host\s*(?:network|pid|ipc|paths?|ports?|mounts?)|hostpaths?|"
+                   r"capabilit\w*"),
     ("root", r"root|runasnonroot|run\s+as\s+root|as\s+root|uid\s+0"),
     ("rbac", r"rbac|cluster-?admin|roles?|rolebindings?|permissions?|service\s*accounts?|serviceaccounts|who\s+can"),
     ("secrets", r"secrets?|passwords?|credentials?|tokens?|api\s+keys?"),

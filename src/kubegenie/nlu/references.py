@@ -43,8 +43,12 @@ def extract_name(scan: Scan, kinds: list[ResourceKind], context: NluContext) -> 
             kind = ResourceKind(kind_text) if kind_text else (kinds[0] if kinds else None)
             found = resolve(value, kind, context)
             rank = 0 if found.known or found.candidates else 1
-            if rank and order > 1 and context.names and not re.search(r"[-\d.]", value):
-                continue  # "enumerate configmaps": with a cache to go by, an unknown plain word is no name
+            before = scan.text[:match.start()].split()[-1:]
+            singular = order == 2 and kind_text in scan.singular_kinds and bool(before) and before[0] in _NAME_TAKERS
+            if rank and order > 1 and context.names and not re.search(r"[-\d.]", value) and not singular:
+                # "enumerate configmaps": with a cache to go by, an unknown plain word is no name, unless it
+                # follows a kind said in the singular ("service web": one object, called web).
+                continue
             if best is None or (rank, order) < best[:2]:
                 best = (rank, order, match, found)
     if best is not None:
@@ -95,10 +99,12 @@ def _bare_name(scan: Scan, kinds: list[ResourceKind], context: NluContext) -> Na
 
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
              "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8, "ninth": 9, "9th": 9,
-             "tenth": 10, "10th": 10, "last": -1, "top": 1}
+             "tenth": 10, "10th": 10, "last": -1}
+# "top" points at an item only as "the top one": "top pods by memory" is the top command, never the first pod.
 _ORDINAL = re.compile(r"\b(?:the\s+)?(?P<o>" + "|".join(_ORDINALS) + r")\s+(?:one|pod|item|entry|row|result|"
                       + _KIND_VALUES + r"|deployment|node|service|job)\b|(?:#|number\s+|no\.?\s*)(?P<n>\d{1,3})\b"
-                      r"|^(?:the\s+)?(?P<b>" + "|".join(_ORDINALS) + r")$")
+                      r"|^(?:the\s+)?(?P<b>" + "|".join(_ORDINALS) + r")$"
+                      r"|\b(?P<t>top)\s+(?:one|item|entry|row|result)\b|^the\s+(?P<u>top)$")
 _PRONOUN = re.compile(r"\b(?:it|its|it's|itself|them|those|these|they|their|theirs|that\s+one|this\s+one|"
                       r"that(?=\s+(?:pod|deployment|node|service|job|thing|workload)|$)|this(?=\s+(?:pod|deployment|"
                       r"node|service|job|thing|workload)|$)|the\s+same(?:\s+one)?)\b")
@@ -108,13 +114,16 @@ _ELLIPSIS = re.compile(r"^(?:and|also|plus|now|ok\s+now|okay\s+now|then|what\s+a
 _WHY = re.compile(r"^(?:why|how\s+come|what\s+happened|what's\s+wrong|whats\s+wrong|what\s+is\s+wrong|"
                   r"what\s+went\s+wrong|what's\s+the\s+(?:cause|reason|problem)|root\s+cause)\b")
 _MUTATIONS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
-    (Intent.UNCORDON, re.compile(r"\b(?:uncordon|un-cordon|mark\s+\S+\s+schedulable|make\s+\S+\s+schedulable|"
-                                 r"schedulable\s+again|allow\s+scheduling)\b")),
-    (Intent.CORDON, re.compile(r"\b(?:cordon|mark\s+\S+\s+unschedulable|make\s+\S+\s+unschedulable|"
-                               r"stop\s+scheduling|prevent\s+scheduling)\b")),
-    (Intent.DRAIN, re.compile(r"\b(?:drain|draining|evacuate|empty\s+out)\b")),
+    (Intent.UNCORDON, re.compile(r"\b(?:uncordon|un-cordon|(?:mark|make|set)\s+\S+\s+(?:as\s+)?schedulable|"
+                                 r"schedulable\s+again|allow\s+scheduling|back\s+(?:in|into)\s+(?:rotation|service|"
+                                 r"scheduling))\b")),
+    (Intent.CORDON, re.compile(r"\b(?:cordon|(?:mark|make|set)\s+\S+\s+(?:as\s+)?unschedulable|"
+                               r"stop\s+scheduling|prevent\s+scheduling|out\s+of\s+(?:rotation|scheduling))\b")),
+    (Intent.DRAIN, re.compile(r"\b(?:drain|draining|evacuate|empty\s+out|evict\s+(?:everything|all(?:\s+(?:the\s+)?"
+                              r"pods)?|every\s+pod)\s+(?:from|off|on))\b")),
     (Intent.SCALE, re.compile(r"\b(?:scale|rescale|bump|set\s+(?:the\s+)?replicas|"
-                              r"change\s+(?:the\s+)?replicas|replicas\s+to)\b")),
+                              r"change\s+(?:the\s+)?replicas|replicas\s+to|(?:increase|decrease|raise|lower|reduce)"
+                              r"\s+(?:the\s+)?(?:\S+\s+)?(?:replicas|replica\s+count|instances))\b")),
     (Intent.RESTART, re.compile(r"\b(?:restart|bounce|recycle|redeploy|reboot|rolling\s+restart)\b"
                                 r"(?!\s*(?:count|loop|policy|times)\b)")),
     (Intent.PROVISION, re.compile(r"\b(?:provision|create|spin\s+up|set\s+up|stand\s+up|give\s+me\s+an?|"
@@ -128,7 +137,8 @@ def extract_cues(text: str, has_name: bool) -> Cues:
     ordinal: int | None = None
     if ordinal_match:
         raw = ordinal_match.group("o") or ordinal_match.group("b")
-        ordinal = _ORDINALS[raw] if raw else int(ordinal_match.group("n"))
+        top = ordinal_match.group("t") or ordinal_match.group("u")
+        ordinal = 1 if top else _ORDINALS[raw] if raw else int(ordinal_match.group("n"))
     mutating = next((intent for intent, pattern in _MUTATIONS if pattern.search(text)), None)
     return Cues(
         refers_back=not has_name and bool(_PRONOUN.search(text)),

@@ -22,6 +22,8 @@ class Scan:
         self.values: dict[str, Any] = {}
         self.notes: list[str] = []
         self.problems: list[str] = []
+        self.singular_kinds: set[str] = set()
+        """Kinds written in the singular ("service web"), where the next word is a name even when unknown."""
 
     def sub(self, pattern: re.Pattern[str], handler: Callable[[re.Match[str]], str | None], count: int = 0) -> int:
         """Replace matches by what `handler` returns (None keeps the match); returns how many were replaced."""

@@ -19,6 +19,7 @@ from kubegenie.nlu.vocabulary import (
     MASK_NAMESPACE,
     MASK_NODE,
     MASKS,
+    NOT_SCOPE_WORDS,
     NUMBER_WORDS,
     STATUS_WORDS,
     STOPWORDS,
@@ -88,10 +89,37 @@ def _clusters(scan: Scan, context: NluContext) -> None:
         explicit.append(rf"{START}on\s+(?P<v>{NAME}){END}")
     for pattern in explicit:
         scan.sub(re.compile(pattern), lambda m: _cluster_value(scan, context, m.group("v")))
+    if context.clusters:
+        # "on prd", "on staging" where no such cluster is configured: a word after "on" that names no node, object
+        # or namespace is a cluster the user expects to exist, so the answer can say it does not.
+        # Only where the word ends the phrase: in "on idle nodes" it describes what follows.
+        scan.sub(re.compile(rf"{START}on\s+(?:the\s+)?(?P<v>{NAME}){END}(?=\s*(?P<next>\S*))"),
+                 lambda m: _take(scan, "cluster", m.group("v"), MASK_CLUSTER)
+                 if _names_nothing_here(m.group("v"), context) and not _nearer_namespace(m.group("v"), context)
+                 and (not m.group("next") or m.group("next") in STOPWORDS or m.group("next") in MASKS) else None)
 
 
 def _near(value: str, known: tuple[str, ...]) -> bool:
     return any(osa_distance(value, k, 2) <= 2 for k in known)
+
+
+def _distance(value: str, known: tuple[str, ...]) -> int:
+    return min((osa_distance(value, k, 2) for k in known), default=3)
+
+
+def _nearer_namespace(value: str, context: NluContext) -> bool:
+    """Whether `value` reads as a typo of a namespace rather than of a cluster."""
+    return _distance(value, context.namespaces) < min(3, _distance(value, context.clusters))
+
+
+def _nearer_cluster(value: str, context: NluContext) -> bool:
+    return _distance(value, context.clusters) < min(3, _distance(value, context.namespaces))
+
+
+def _names_nothing_here(value: str, context: NluContext) -> bool:
+    """A word that is no common word and names no namespace, node or object this cluster has."""
+    return not (is_plain_word(value) or value in NOT_SCOPE_WORDS or value in context.namespaces
+                or value in context.by_base() or _looks_like_node(value, context))
 
 
 def _cluster_value(scan: Scan, context: NluContext, value: str) -> str | None:
@@ -122,7 +150,7 @@ def _namespaces(scan: Scan, context: NluContext) -> None:
         scan.sub(re.compile(pattern), lambda m: _namespace_value(scan, m.group("v"), explicit=True, context=context))
     known = "|".join(re.escape(n) for n in sorted(context.namespaces, key=len, reverse=True))
     if known:
-        scan.sub(re.compile(rf"{START}(?:in|from|within|inside|for|of|at)\s+(?:the\s+)?(?P<v>{known}){END}"),
+        scan.sub(re.compile(rf"{START}(?:in|from|within|inside|for|of|at|about)\s+(?:the\s+)?(?P<v>{known}){END}"),
                  lambda m: _namespace_value(scan, m.group("v"), explicit=False, context=context))
     scan.sub(re.compile(rf"{START}(?:in|within|inside)\s+(?P<v>{NAME}){END}"),
              lambda m: _namespace_value(scan, m.group("v"), explicit=False, guessed=True, context=context))
@@ -143,10 +171,11 @@ def _namespace_value(scan: Scan, value: str, explicit: bool, guessed: bool = Fal
     if scan.has("namespace") or is_filler(value) or (is_plain_word(value) and not known):
         return None
     if guessed and context is not None:
-        if value in context.by_base() or _looks_like_node(value, context):
+        if not known and not _names_nothing_here(value, context):
             return None
-        if context.namespaces and not _near(value, context.namespaces) and not re.search(r"[-\d]", value):
-            return None
+        if not known and context.clusters and _nearer_cluster(value, context):
+            # "pods in prdo": a typo of a cluster, so the answer can ask "did you mean prod?".
+            return _take(scan, "cluster", value, MASK_CLUSTER)
     if not explicit and scan.has("all_namespaces"):
         return None
     return _take(scan, "namespace", value, MASK_NAMESPACE)
@@ -157,7 +186,10 @@ def _names_an_object(value: str, context: NluContext) -> bool:
 
 
 def _looks_like_node(value: str, context: NluContext) -> bool:
-    return value in context.names_of(ResourceKind.NODE) or bool(re.match(r"^(?:node|worker|ip-|gke-|aks-)", value))
+    if value in context.names_of(ResourceKind.NODE):
+        return True
+    # "from worker" where a deployment is called worker: the object, not a node named like one.
+    return not _names_an_object(value, context) and bool(re.match(r"^(?:node|worker|ip-|gke-|aks-)", value))
 
 
 def _nodes(scan: Scan, context: NluContext) -> None:
@@ -219,6 +251,8 @@ def extract_kinds(scan: Scan) -> list[ResourceKind]:
                 and len(scan.words) > 4:
             return None
         found.append(kind)
+        if not (alias.endswith("s") and len(alias) > 3):
+            scan.singular_kinds.add(kind.value)
         return kind.value
 
     scan.sub(_KIND_SLASH, slashed)

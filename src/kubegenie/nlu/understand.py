@@ -47,7 +47,7 @@ def analyse(text: str, context: NluContext, classifier: IntentClassifier | None 
     ranking = [IntentScore(intent=None if label == UNKNOWN else Intent(label), score=p)
                for label, p in model.rank(model_input(frame))]
     ranked = frame.model_copy(update={"ranking": tuple(ranking), "source": Source.MODEL})
-    return apply_rules(ranked)
+    return apply_rules(ranked, context)
 
 
 def resolve(frame: Frame, context: NluContext) -> Understanding:
@@ -195,19 +195,35 @@ def _check_scope(frame: Frame, context: NluContext) -> Clarification | None:
     intent = frame.intent
     if slots.cluster and context.clusters and slots.cluster not in context.clusters:
         close = _closest(slots.cluster, context.clusters)
-        options = _rescoped(frame, "cluster", close or list(context.clusters[:3]))
-        hint = f"did you mean {' or '.join(close)}?" if close else f"known ones are {', '.join(context.clusters)}."
+        options = _rescoped(frame, "cluster", close or list(context.clusters[:MAX_LISTED]))
+        hint = f"did you mean {' or '.join(close)}?" if close else f"the clusters are {_listing(context.clusters)}."
         return Clarification(reason=ClarificationReason.UNKNOWN_CLUSTER, intent=intent, options=options,
-                             question=f"No cluster or context '{slots.cluster}'; {hint}")
+                             question=f"No cluster '{slots.cluster}'; {hint}")
     on_known_cluster = slots.cluster in (None, context.current_cluster) and not slots.all_clusters
     if slots.namespace and context.namespaces and on_known_cluster and slots.namespace not in context.namespaces:
         close = _closest(slots.namespace, context.namespaces)
         where = slots.cluster or context.current_cluster or "this cluster"
-        options = _rescoped(frame, "namespace", close)
-        hint = f"did you mean {' or '.join(close)}?" if close else "which namespace did you mean?"
+        # Never widen to every namespace in silence: say which ones exist, and offer the likeliest.
+        options = _rescoped(frame, "namespace", close or _workload_namespaces(context)[:MAX_LISTED])
+        hint = f"did you mean {' or '.join(close)}?" if close else f"namespaces there: {_listing(context.namespaces)}."
         return Clarification(reason=ClarificationReason.UNKNOWN_NAMESPACE, intent=intent, options=options,
                              question=f"No namespace '{slots.namespace}' on {where}; {hint}")
     return None
+
+
+MAX_LISTED = 3
+"""Options offered when nothing is close; the sentence itself names every namespace or cluster."""
+
+
+def _listing(values: tuple[str, ...], limit: int = 30) -> str:
+    shown = ", ".join(values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def _workload_namespaces(context: NluContext) -> list[str]:
+    """Namespaces people ask about first: those that are not Kubernetes' own."""
+    own = [n for n in context.namespaces if not n.startswith("kube-") and n != "default"]
+    return own or list(context.namespaces)
 
 
 def _rescoped(frame: Frame, slot: str, values: list[str]) -> tuple[Option, ...]:
