@@ -157,8 +157,8 @@ async def test_unknown_names_and_namespaces_get_did_you_mean(ctx: AgentContext, 
     typo = shop[:-1] + "x"
     with pytest.raises(errors.NotFound) as no_ns:
         await ask(ctx, i.ListResourcesRequest(namespace=typo))
-    assert f"No namespace '{typo}' on prod." == no_ns.value.message
-    assert f"Did you mean '{shop}'?" in no_ns.value.remediation
+    assert no_ns.value.message == f"No namespace '{typo}' on prod."
+    assert "Did you mean" in no_ns.value.remediation and f"'{shop}'" in no_ns.value.remediation
 
 
 async def test_node_status_and_overview(ctx: AgentContext, shop: str) -> None:

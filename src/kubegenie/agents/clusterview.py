@@ -5,7 +5,6 @@ this, never through a client library."""
 from __future__ import annotations
 
 import difflib
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,7 +34,7 @@ class ClusterView:
 
     def now(self) -> float:
         """The cluster's current time (its API server's clock), for ages and "since" windows."""
-        return time.time() + self.client.clock_offset_seconds
+        return self.client.server_now()
 
     def pod_summary(self, pod: Obj) -> tuple[str, str, int, datetime | None]:
         """READY, STATUS, RESTARTS and last restart of a pod, as kubectl prints them (remembered per version)."""

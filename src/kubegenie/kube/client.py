@@ -50,6 +50,38 @@ class ResourcePath:
         return base
 
 
+class ServerClock:
+    """The API server's clock as its Date headers show it: usually ours, maybe shifted, and faster in a
+    sped-up sandbox. Dates have one-second resolution, so only clear differences count."""
+
+    MIN_SPAN = 10.0
+
+    def __init__(self) -> None:
+        self._first: tuple[float, float] | None = None
+        self._last: tuple[float, float] | None = None
+        self.rate = 1.0
+        self.offset = 0.0
+
+    def note(self, server: float, local: float) -> None:
+        if self._first is None or server < self._first[1]:
+            self._first = (local, server)  # first sample, or the server's clock went back (a restart)
+        self._last = (local, server)
+        span = local - self._first[0]
+        if span >= self.MIN_SPAN:
+            rate = (server - self._first[1]) / span
+            self.rate = rate if abs(rate - 1) > 0.05 else 1.0
+        offset = server - local
+        self.offset = offset if abs(offset) > 2 else 0.0
+
+    def now(self) -> float:
+        local = time.time()
+        if self._last is None:
+            return local
+        if self.rate == 1.0:
+            return local + self.offset
+        return self._last[1] + self.rate * (local - self._last[0])
+
+
 @dataclass(frozen=True)
 class AccessDecision:
     allowed: bool
@@ -65,8 +97,7 @@ class ClusterClient:
         self.request_timeout = request_timeout
         self.default_identity = identity
         self.last_latency_ms: float | None = None
-        self.clock_offset_seconds = 0.0
-        """How far the API server's clock (its Date header) is ahead of ours; ages are computed in its time."""
+        self.server_clock = ServerClock()
 
     @property
     def context(self) -> str:
@@ -92,11 +123,14 @@ class ClusterClient:
         if not date:
             return
         try:
-            offset = parsedate_to_datetime(date).timestamp() - time.time()
+            server = parsedate_to_datetime(date).timestamp()
         except (TypeError, ValueError):
             return
-        # The header has one-second resolution: only a clear difference means the clocks differ.
-        self.clock_offset_seconds = offset if abs(offset) > 2 else 0.0
+        self.server_clock.note(server, time.time())
+
+    def server_now(self) -> float:
+        """The API server's current time, for ages and "since" windows computed the way it would."""
+        return self.server_clock.now()
 
     def _info(self, method: str, path: str, verb: str = "", resource: str = "",
               namespace: str | None = None) -> RequestInfo:
