@@ -6,11 +6,12 @@ from kubegenie.domain.intents import Intent
 
 EXAMPLES: dict[Intent, tuple[str, ...]] = {
     Intent.CLUSTER_OVERVIEW: ("how is the cluster doing?", "cluster overview"),
-    Intent.LIST_RESOURCES: ("which pods are failing?", "list deployments in shop", "pods on node ip-10-0-17-41.ec2.internal",
-                            "kubectl get po -n payments -o wide"),
+    Intent.LIST_RESOURCES: ("which pods are failing?", "list deployments in shop",
+                            "pods on node ip-10-0-17-41.ec2.internal", "kubectl get po -n payments -o wide"),
     Intent.COUNT_RESOURCES: ("how many pods run in payments?",),
     Intent.GET_RESOURCE: ("get deployment catalog-api in shop",),
-    Intent.DESCRIBE_RESOURCE: ("describe deployment payment-gateway in payments", "tell me about service legacy-catalog in shop"),
+    Intent.DESCRIBE_RESOURCE: ("describe deployment payment-gateway in payments",
+                               "tell me about service legacy-catalog in shop"),
     Intent.POD_LOGS: ("show the logs of payment-gateway", "errors in the search-api logs in the last hour"),
     Intent.TOP: ("which pods use the most memory?", "top nodes"),
     Intent.NODE_STATUS: ("are all nodes healthy?", "status of node ip-10-0-17-41.ec2.internal"),
@@ -32,7 +33,9 @@ EXAMPLES: dict[Intent, tuple[str, ...]] = {
     Intent.CLUSTER_REPORT: ("full report on the prod cluster",),
 }
 
-TOUR: tuple[str, ...] = ("how is the cluster doing?", "which pods are failing?", "why is payment-gateway crashing?",
+TOUR: tuple[str, ...] = ("how is the cluster doing?", "which pods are failing?",
+                         "why is payment-gateway crashing?",
                          "what does the shop namespace cost per month?", "is anything running as root?",
-                         "show the logs of payment-gateway", "top pods by memory", "scale catalog-api in shop to 3 replicas")
+                         "show the logs of payment-gateway", "top pods by memory",
+                         "scale catalog-api in shop to 3 replicas")
 """The questions the README's 60-second tour and the UI's first prompts walk through."""
