@@ -12,8 +12,9 @@ from typing import Any
 
 import typer
 
+from kubegenie.domain.loopback import check_loopback
 from kubegenie.sandbox import faults
-from kubegenie.sandbox.runtime import DEFAULT_CONTEXT, RunningSandbox, SandboxConfig, check_loopback
+from kubegenie.sandbox.runtime import DEFAULT_CONTEXT, RunningSandbox, SandboxConfig
 from kubegenie.sandbox.scenarios.build import build_cluster
 from kubegenie.sandbox.scenarios.launch import LaunchOptions, plan
 from kubegenie.sandbox.scenarios.loader import ScenarioError

@@ -11,6 +11,7 @@ from kubegenie import errors
 from kubegenie.assistant import Assistant
 from kubegenie.cli import web
 from kubegenie.cli.common import EXIT_UNANSWERED, EXIT_USAGE, console, err_console, fail, settings_with
+from kubegenie.domain.loopback import check_loopback
 
 KUBECONFIG = typer.Option(None, "--kubeconfig", help="Kubeconfig file(s) to read instead of KUBECONFIG.")
 DEFAULT_PORT = 8000
@@ -22,7 +23,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Loopback address
           ui: bool = typer.Option(True, "--ui/--no-ui", help="Serve the web UI at /ui as well.")) -> None:
     """Serve the REST API (/api/v1, docs at /docs) and the web UI (/ui) until interrupted."""
     try:
-        web.check_loopback(host)
+        check_loopback(host)
         if not 0 <= port <= 65535:
             raise ValueError(f"--port must be between 0 and 65535, not {port}")
         sock = web.bind(host, port)

@@ -6,7 +6,6 @@ the server answers. Used by `kubegenie serve` and `kubegenie demo`.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import signal
 import socket
 from collections.abc import Awaitable, Callable
@@ -33,16 +32,6 @@ class Address:
         return f"http://{host}:{self.port}"
 
 
-def check_loopback(host: str) -> None:
-    """KubeGenie serves on loopback only (it has no authentication); anything else is a usage error."""
-    if host == "localhost":
-        return
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError as exc:
-        raise ValueError(f"--host must be a loopback address such as 127.0.0.1, not {host!r}") from exc
-    if not address.is_loopback:
-        raise ValueError(f"--host must be a loopback address such as 127.0.0.1, not {host}")
 
 
 def bind(host: str, port: int) -> socket.socket:

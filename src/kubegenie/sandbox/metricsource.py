@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from kubegenie.domain import quantity
+from kubegenie.domain.durations import parse_rfc3339
 from kubegenie.sandbox.store import Obj
 
 if TYPE_CHECKING:
@@ -69,23 +70,44 @@ class NodeUsage:
 
 
 class UsageSource(ABC):
-    """What `kubectl top` sees. None means the metrics pipeline has no sample for the object."""
+    """What `kubectl top` sees. None means the metrics pipeline has no sample for the object. Sources say
+    how a pod uses resources; a node's sample is the sum of its pods' plus the system's overhead."""
 
-    @abstractmethod
-    def pod(self, pod: Obj) -> PodUsage | None: ...
-
-    @abstractmethod
-    def nodes(self, nodes: Sequence[Obj]) -> dict[str, NodeUsage]:
-        """Samples of the given nodes by name; nodes without a sample are left out."""
-
-
-class AnnotationUsage(UsageSource):
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
 
     def _sample_time(self) -> float:
         now = self.cluster.clock.time()
         return now - now % RESOLUTION
+
+    @abstractmethod
+    def pod(self, pod: Obj) -> PodUsage | None: ...
+
+    def nodes(self, nodes: Sequence[Obj]) -> dict[str, NodeUsage]:
+        """Samples of the given nodes by name; nodes without a sample are left out."""
+        wanted = {str(node["metadata"]["name"]): node for node in nodes if node_reporting(node)}
+        sums = dict.fromkeys(wanted, ZERO)
+        for pod in self.cluster.store.iter("pods"):
+            node_name = (pod.get("spec") or {}).get("nodeName")
+            if node_name in sums:
+                sample = self.pod(pod)
+                if sample is not None:
+                    sums[node_name] = sums[node_name] + sample.total
+        at = self._sample_time()
+        return {name: NodeUsage(at, RESOLUTION, sums[name] + system_overhead(node)) for name, node in wanted.items()}
+
+
+def running_since(pod: Obj) -> dict[str, float]:
+    """When each running container of a pod started (seconds since the epoch), by container name."""
+    found = {}
+    for status in (pod.get("status") or {}).get("containerStatuses") or []:
+        started = ((status.get("state") or {}).get("running") or {}).get("startedAt")
+        if started:
+            found[str(status.get("name"))] = parse_rfc3339(str(started)).timestamp()
+    return found
+
+
+class AnnotationUsage(UsageSource):
 
     def pod(self, pod: Obj) -> PodUsage | None:
         containers = running_containers(pod)
@@ -98,17 +120,6 @@ class AnnotationUsage(UsageSource):
         usages = tuple((str(c.get("name", "")), container_usage(c, annotations)) for c in containers)
         return PodUsage(self._sample_time(), RESOLUTION, usages)
 
-    def nodes(self, nodes: Sequence[Obj]) -> dict[str, NodeUsage]:
-        wanted = {str(node["metadata"]["name"]): node for node in nodes if node_reporting(node)}
-        sums = dict.fromkeys(wanted, ZERO)
-        for pod in self.cluster.store.iter("pods"):
-            node_name = (pod.get("spec") or {}).get("nodeName")
-            if node_name in sums:
-                sample = self.pod(pod)
-                if sample is not None:
-                    sums[node_name] = sums[node_name] + sample.total
-        at = self._sample_time()
-        return {name: NodeUsage(at, RESOLUTION, sums[name] + system_overhead(node)) for name, node in wanted.items()}
 
 
 def running_containers(pod: Obj) -> list[Obj]:

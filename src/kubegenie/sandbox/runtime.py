@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from kubegenie.domain.loopback import check_loopback
 from kubegenie.sandbox import bootstrap
 from kubegenie.sandbox.clock import Clock
 from kubegenie.sandbox.cluster import Cluster
@@ -51,16 +51,6 @@ class SandboxConfig:
     """Build the clusters from a scenario or the generator, simulated, with usage history and /metrics."""
 
 
-def check_loopback(host: str) -> None:
-    """The sandbox listens on loopback only; anything else is a usage error."""
-    if host == "localhost":
-        return
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError as exc:
-        raise ValueError(f"--host must be a loopback address such as 127.0.0.1, not {host!r}") from exc
-    if not address.is_loopback:
-        raise ValueError(f"--host must be a loopback address such as 127.0.0.1, not {host}")
 
 
 class RunningSandbox:

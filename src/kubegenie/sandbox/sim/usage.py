@@ -14,24 +14,20 @@ from __future__ import annotations
 import hashlib
 import math
 import struct
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from kubegenie.domain import quantity
 from kubegenie.sandbox.metricsource import (
     RESOLUTION,
-    NodeUsage,
     PodUsage,
     Usage,
     UsageSource,
     container_usage,
-    node_reporting,
     running_containers,
-    system_overhead,
+    running_since,
 )
 from kubegenie.sandbox.sim.annotations import container_behaviour
-from kubegenie.sandbox.sim.kube import seconds
 from kubegenie.sandbox.store import Obj
 
 if TYPE_CHECKING:
@@ -133,41 +129,19 @@ class PatternUsage(UsageSource):
     """metrics.k8s.io samples from the usage patterns of running containers, one per 15 s window."""
 
     def __init__(self, cluster: Cluster, seed: int) -> None:
-        self.cluster = cluster
+        super().__init__(cluster)
         self.seed = seed
-
-    def _sample_time(self) -> float:
-        now = self.cluster.clock.time()
-        return now - now % RESOLUTION
 
     def pod(self, pod: Obj) -> PodUsage | None:
         containers = running_containers(pod)
         if not containers:
             return None
         at = self._sample_time()
-        started = _started(pod)
+        started = running_since(pod)
         samples = tuple((str(c.get("name", "")), container_sample(pod, c, self.seed, at,
                                                                    started.get(str(c.get("name")), at)))
                         for c in containers)
         return PodUsage(at, RESOLUTION, samples)
 
-    def nodes(self, nodes: Sequence[Obj]) -> dict[str, NodeUsage]:
-        wanted = {str(node["metadata"]["name"]): node for node in nodes if node_reporting(node)}
-        sums = {name: Usage(Decimal(0), 0) for name in wanted}
-        for pod in self.cluster.store.iter("pods"):
-            node_name = (pod.get("spec") or {}).get("nodeName")
-            if node_name in sums:
-                sample = self.pod(pod)
-                if sample is not None:
-                    sums[node_name] = sums[node_name] + sample.total
-        at = self._sample_time()
-        return {name: NodeUsage(at, RESOLUTION, sums[name] + system_overhead(node)) for name, node in wanted.items()}
 
 
-def _started(pod: Obj) -> dict[str, float]:
-    found = {}
-    for status in (pod.get("status") or {}).get("containerStatuses") or []:
-        started = seconds(((status.get("state") or {}).get("running") or {}).get("startedAt"))
-        if started is not None:
-            found[str(status.get("name"))] = started
-    return found

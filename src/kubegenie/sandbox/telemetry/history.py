@@ -5,24 +5,20 @@ now), each container's series spec and runs, and the metrics.k8s.io source that 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from kubegenie.sandbox.metricsource import (
     RESOLUTION,
-    ZERO,
-    NodeUsage,
     PodUsage,
     Usage,
     UsageSource,
-    node_reporting,
     running_containers,
-    system_overhead,
+    running_since,
 )
 from kubegenie.sandbox.sim.controller import Component
-from kubegenie.sandbox.sim.kube import seconds
 from kubegenie.sandbox.store import Obj
 from kubegenie.sandbox.telemetry import series
 from kubegenie.sandbox.telemetry.series import SeriesSpec
@@ -114,6 +110,7 @@ class HistoryUsage(UsageSource):
     """metrics.k8s.io samples from the history's series, one per 15 s window, as metrics-server reports."""
 
     def __init__(self, history: History) -> None:
+        super().__init__(history.cluster)
         self.history = history
 
     def _sample_time(self) -> float:
@@ -125,7 +122,7 @@ class HistoryUsage(UsageSource):
         if not containers:
             return None
         at = self._sample_time()
-        started = _running_since(pod)
+        started = running_since(pod)
         samples = []
         for container in containers:
             spec = self.history.spec(pod, container)
@@ -136,26 +133,6 @@ class HistoryUsage(UsageSource):
                                                                  int(memory))))
         return PodUsage(at, RESOLUTION, tuple(samples))
 
-    def nodes(self, nodes: Sequence[Obj]) -> dict[str, NodeUsage]:
-        wanted = {str(node["metadata"]["name"]): node for node in nodes if node_reporting(node)}
-        sums = dict.fromkeys(wanted, ZERO)
-        for pod in self.history.cluster.store.iter("pods"):
-            node_name = (pod.get("spec") or {}).get("nodeName")
-            if node_name in sums:
-                sample = self.pod(pod)
-                if sample is not None:
-                    sums[node_name] = sums[node_name] + sample.total
-        at = self._sample_time()
-        return {name: NodeUsage(at, RESOLUTION, sums[name] + system_overhead(node)) for name, node in wanted.items()}
-
-
-def _running_since(pod: Obj) -> dict[str, float]:
-    found = {}
-    for status in (pod.get("status") or {}).get("containerStatuses") or []:
-        started = seconds(((status.get("state") or {}).get("running") or {}).get("startedAt"))
-        if started is not None:
-            found[str(status.get("name"))] = started
-    return found
 
 
 class HistoryComponent(Component):
