@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 EXTRAS_TEST := dev,celery,postgres
 
-.PHONY: demo test lint unit bench services clean
+.PHONY: demo test lint unit bench services screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ unit: $(VENV)/.installed-test services
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint unit
+
+# Refresh the README's picture of the web UI from the browser test.
+screenshot: $(VENV)/.installed-test services
+	KUBEGENIE_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/pytest tests/ui/test_web_ui.py -k switch_cluster
 
 bench: $(VENV)/.installed-test services
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
