@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kubegenie.domain import quantity
+from kubegenie.domain.durations import rfc3339
 from kubegenie.sandbox import status
 from kubegenie.sandbox.resources import ResourceType
 from kubegenie.sandbox.store import Obj
@@ -176,6 +177,13 @@ def _pod(cluster: Cluster, obj: Obj, creating: bool) -> None:
     status_obj = obj.setdefault("status", {})
     status_obj.setdefault("phase", "Pending")
     status_obj["qosClass"] = qos_class(spec)
+    if creating and spec.get("schedulingGates") and isinstance(status_obj, dict) and not any(
+            isinstance(c, dict) and c.get("type") == "PodScheduled" for c in status_obj.get("conditions") or []):
+        # The pod strategy's PrepareForCreate (applySchedulingGatedCondition).
+        status_obj["conditions"] = [*(status_obj.get("conditions") or []), {
+            "type": "PodScheduled", "status": "False", "lastProbeTime": None,
+            "lastTransitionTime": rfc3339(cluster.clock.now()), "reason": "SchedulingGated",
+            "message": "Scheduling is blocked due to non-empty scheduling gates"}]
 
 
 def _add_service_account_volume(obj: Obj, spec: Obj) -> None:

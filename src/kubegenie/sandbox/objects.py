@@ -2,8 +2,8 @@
 (uid, generation, timestamps, generateName), defaulting, validation, optimistic concurrency, status/spec
 separation, dry runs, finalizers and graceful deletion.
 
-It knows nothing of HTTP. Per-kind rules live in `defaults.py`, `validation.py`, `conversions.py`
-and the `patch` package; what happens after a deletion (garbage collection) lives in `gc.py`.
+It knows nothing of HTTP. Per-kind rules live in `defaults.py`, `validation.py`, `conversions.py`, the `patch`
+package and `admission/`; what happens after a deletion (garbage collection) lives in `gc.py`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import orjson
 
 from kubegenie.domain.durations import rfc3339
 from kubegenie.domain.names import name_errors
-from kubegenie.sandbox import conversions, defaults, status, validation
+from kubegenie.sandbox import admission, conversions, defaults, status, validation
 from kubegenie.sandbox.resources import ResourceType
 from kubegenie.sandbox.selectors import FieldSelector, LabelSelector
 from kubegenie.sandbox.store import Obj
@@ -137,6 +137,7 @@ class ObjectAPI:
             meta["namespace"] = namespace
         else:
             meta.pop("namespace", None)
+        admission.admit(self.cluster, rtype, namespace, obj)
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = self._generate_name(rtype, namespace, str(meta["generateName"]))
         name = meta.get("name")
@@ -165,6 +166,7 @@ class ObjectAPI:
         storage_ns = namespace if rtype.namespaced else ""
         if self.store.get(rtype.storage_key, storage_ns, str(name)) is not None:
             raise status.already_exists(rtype, str(name))
+        admission.validate(self.cluster, rtype, obj, None, options.dry_run)
         self.cluster.field_managers.on_create(rtype, obj, options.field_manager, "Update")
         meta = _ordered_metadata(meta)
         obj["metadata"] = meta
@@ -227,6 +229,8 @@ class ObjectAPI:
                                               subresource)
         if _same_object(current, new):
             return conversions.from_storage(self.cluster, rtype, current)
+        if subresource is None:
+            admission.validate(self.cluster, rtype, new, current, options.dry_run)
         if options.dry_run:
             return conversions.from_storage(self.cluster, rtype, new)
         if _deletion_complete(current, new):

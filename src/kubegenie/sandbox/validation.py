@@ -384,6 +384,9 @@ def _cronjob(obj: Obj, old: Obj | None) -> list[Cause]:
     causes: list[Cause] = []
     if not spec.get("schedule"):
         causes.append(required_cause("spec.schedule"))
+    deadline = spec.get("startingDeadlineSeconds")
+    if isinstance(deadline, int) and deadline < 0:
+        causes.append(invalid_cause("spec.startingDeadlineSeconds", deadline, "must be greater than or equal to 0"))
     job_spec = (spec.get("jobTemplate") or {}).get("spec")
     template = (job_spec or {}).get("template") if isinstance(job_spec, dict) else None
     if not isinstance(template, dict):
@@ -442,6 +445,27 @@ def _configmap(obj: Obj, old: Obj | None) -> list[Cause]:
                                                      or obj.get("binaryData") != old.get("binaryData")):
         causes.append(("FieldValueForbidden", "data", "Forbidden: field is immutable when `immutable` is set"))
     return causes
+
+
+MAX_CONFIG_SIZE = 1024 * 1024
+"""core.MaxSecretSize: what the values of one ConfigMap or Secret may add up to."""
+
+
+@versioned_validator("configmaps", "secrets")
+def _config_size(obj: Obj, old: Obj | None, minor: int) -> list[Cause]:
+    secret = obj.get("kind") == "Secret"
+    total = 0
+    for section in ("data",) if secret else ("data", "binaryData"):
+        for value in (obj.get(section) or {}).values() if isinstance(obj.get(section), dict) else ():
+            text = str(value)
+            binary = secret or section == "binaryData"
+            total += len(text) * 3 // 4 - text.count("=") if binary else len(text.encode())
+    if total <= MAX_CONFIG_SIZE:
+        return []
+    # field.TooLong's wording changed in 1.32; a ConfigMap's error names the whole object ("[]").
+    limit = f"must have at most {MAX_CONFIG_SIZE} bytes" if minor <= 31 else \
+        f"may not be more than {MAX_CONFIG_SIZE} bytes"
+    return [("FieldValueTooLong", "data" if secret else "[]", f"Too long: {limit}")]
 
 
 @validator("autoscaling/horizontalpodautoscalers")

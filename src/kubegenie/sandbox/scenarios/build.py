@@ -19,6 +19,7 @@ from kubegenie.sandbox.resources import ResourceType
 from kubegenie.sandbox.scenarios.loader import ScenarioError
 from kubegenie.sandbox.scenarios.model import Scenario
 from kubegenie.sandbox.scenarios.nodes import plan_nodes
+from kubegenie.sandbox.scenarios.quotabudget import settle_quota_status
 from kubegenie.sandbox.scenarios.warm import WarmResult, WarmStarter
 from kubegenie.sandbox.sim.kube import seconds, timestamp
 from kubegenie.sandbox.store import Obj
@@ -138,9 +139,16 @@ class Builder:
                                         _KUBELET, subresource="status")
             self.created[("nodes", "", node["metadata"]["name"])] = self.ages.node(planned.pool.capacity_type)
 
+    def namespaces(self) -> None:
+        for obj in self.scenario.manifests:
+            if obj.get("kind") == "Namespace":
+                self._apply(obj)
+
     def manifests(self) -> None:
+        """Everything but the namespaces, which must exist (with their default ServiceAccount) first."""
         for obj in sorted(self.scenario.manifests, key=_order):
-            self._apply(obj)
+            if obj.get("kind") != "Namespace":
+                self._apply(obj)
 
     def _apply(self, obj: Obj) -> None:
         rtype = _rtype(self.cluster, obj)
@@ -181,9 +189,12 @@ async def build_cluster(scenario: Scenario, name: str | None = None, seed: int =
     await bootstrap.bootstrap(cluster)
     builder = Builder(cluster, scenario, seed, history)
     builder.nodes()
+    builder.namespaces()
+    await cluster.settle()  # the namespace controller's default ServiceAccounts, which pods need to be admitted
     builder.manifests()
     builder.backdate()
     warm = WarmStarter(cluster, seed, builder.now,
                        lambda obj: seconds(obj["metadata"].get("creationTimestamp")) or builder.now).run()
+    settle_quota_status(cluster, builder.now)
     await cluster.settle()
     return BuiltCluster(cluster, scenario, seed, builder.now, history, warm)

@@ -1,8 +1,8 @@
 """Warm start: a scenario's healthy Deployments and DaemonSets are loaded as a cluster that has run them for
 days, with ReplicaSets and running pods (placed as the scheduler would, started when their workload was
 deployed, leaking containers already OOM-killed and restarted on schedule) whose status is exactly what the
-simulated kubelet writes, so the simulation adopts them without a write. Everything that should fail, or
-that needs volumes, is left for the simulation to play out live, with its events.
+simulated kubelet writes, so the simulation adopts them without a write. What should fail, needs volumes or
+would not fit its namespace's quotas is left for the simulation to play out live, with its events.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from kubegenie.sandbox import defaults
 from kubegenie.sandbox.objects import deep_copy
 from kubegenie.sandbox.scenarios.placement import Placement, requests_of
-from kubegenie.sandbox.sim import images, predicates
+from kubegenie.sandbox.scenarios.quotabudget import QuotaBudget
+from kubegenie.sandbox.sim import images, podconfig, predicates
 from kubegenie.sandbox.sim.annotations import pod_behaviours
 from kubegenie.sandbox.sim.controllers.daemonset import GENERATION_LABEL, REVISION_LABEL, daemon_tolerations
 from kubegenie.sandbox.sim.controllers.deployment import (
@@ -72,24 +73,12 @@ def runnable(cluster: Cluster, namespace: str, template: Obj, seed: int) -> bool
         delay = spec_for(probe, container, seed).oom_delay
         if delay is not None and delay < WARM_MIN_OOM_DELAY:
             return False
-        for source in container.get("envFrom") or []:
-            for kind, key in (("configMapRef", "configmaps"), ("secretRef", "secrets")):
-                ref = source.get(kind)
-                if ref and not ref.get("optional") and not _exists(cluster, key, namespace, str(ref.get("name"))):
-                    return False
-        for env in container.get("env") or []:
-            source = env.get("valueFrom") or {}
-            for kind, key in (("configMapKeyRef", "configmaps"), ("secretKeyRef", "secrets")):
-                ref = source.get(kind)
-                if ref and not ref.get("optional") and not _exists(cluster, key, namespace, str(ref.get("name"))):
-                    return False
-    for volume in spec.get("volumes") or []:
-        if "persistentVolumeClaim" in volume or "ephemeral" in volume:
+        if podconfig.env_error(cluster.store, namespace, container) is not None:
             return False
-        for kind, key, name_field in (("configMap", "configmaps", "name"), ("secret", "secrets", "secretName")):
-            ref = volume.get(kind)
-            if ref and not ref.get("optional") and not _exists(cluster, key, namespace, str(ref.get(name_field))):
-                return False
+    if any("persistentVolumeClaim" in volume or "ephemeral" in volume for volume in spec.get("volumes") or []):
+        return False
+    if podconfig.volume_errors(cluster.store, probe):
+        return False
     account = spec.get("serviceAccountName") or "default"
     return account == "default" or _exists(cluster, "serviceaccounts", namespace, str(account))
 
@@ -110,6 +99,7 @@ class WarmStarter:
         self.host_ips = {node["metadata"]["name"]: _internal_ip(node) for node in nodes}
         self.next_ip: dict[str, int] = {}
         self.result = WarmResult()
+        self.quotas = QuotaBudget(cluster, now)
         self._oom_delays: dict[tuple[str, str], float | None] = {}
         """(template owner uid, container) -> seconds to an OOM kill; the same for every pod of a template."""
 
@@ -137,7 +127,11 @@ class WarmStarter:
         generation = str(ds["metadata"].get("generation", 1))
         pod_spec = deep_copy(template.get("spec") or {})
         pod_spec["tolerations"] = daemon_tolerations(pod_spec)
-        for node in self.placement.eligible(pod_spec):
+        nodes = self.placement.eligible(pod_spec)
+        if not self.quotas.admit(namespace, template, len(nodes)):
+            self._live(ds)
+            return
+        for node in nodes:
             body = pod_from_template(ds, template, name=self._name(f"{ds['metadata']['name']}-"),
                                      extra_labels={REVISION_LABEL: revision, GENERATION_LABEL: generation})
             body["spec"]["tolerations"] = daemon_tolerations(body["spec"])
@@ -158,7 +152,8 @@ class WarmStarter:
         namespace = deployment["metadata"]["namespace"]
         if replicas < 1 or spec.get("paused"):
             return
-        if not runnable(self.cluster, namespace, template, self.seed):
+        if not runnable(self.cluster, namespace, template, self.seed) \
+                or not self.quotas.admit(namespace, template, replicas):
             self._live(deployment)
             return
         candidates = self.placement.eligible(template.get("spec") or {})

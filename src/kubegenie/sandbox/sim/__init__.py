@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from kubegenie.sandbox.cluster import Cluster
     from kubegenie.sandbox.metricsource import UsageSource
     from kubegenie.sandbox.sim.kubelet import ContainerRun, Kubelet
+    from kubegenie.sandbox.sim.podindex import PodIndex
 
 WORK_BUDGET = 256
 """Keys reconciled per event-loop turn before yielding to API requests."""
@@ -52,7 +53,15 @@ class Simulation:
         self._listening = False
         self.running = False
         self._previous_usage: UsageSource | None = None
+        self.pods: PodIndex = self._index()
         self.kubelet: Kubelet = self._build()
+
+    def _index(self) -> PodIndex:
+        from kubegenie.sandbox.sim.podindex import PodIndex
+
+        index = PodIndex(self)
+        self.add(index)  # first, so every other component sees it current
+        return index
 
     def _build(self) -> Kubelet:
         from kubegenie.sandbox.sim import controllers, scheduler, storage

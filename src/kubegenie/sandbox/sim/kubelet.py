@@ -1,9 +1,8 @@
-"""The pod half of every simulated kubelet: admits pods bound to its node, pulls images, creates and starts
-containers, lets them exit as their annotations declare (exit code after run-seconds, OOMKilled past the
-memory limit), restarts them with the kubelet's back-off (10 s doubling to 5 min, CrashLoopBackOff), fails
-readiness probes on request, runs init containers in order, finishes graceful deletions and writes
-`pod.status` and the kubelet's events. Everything is driven by pod changes and timers for due transitions.
-"""
+"""The pod half of every simulated kubelet: admits pods bound to its node, mounts their volumes (FailedMount,
+retried, while a ConfigMap or Secret is missing), pulls images, creates containers (CreateContainerConfigError
+while their environment names something missing), runs and exits them as their annotations declare, restarts
+them with back-off (CrashLoopBackOff), fails readiness probes on request, runs init containers in order,
+finishes graceful deletions and writes `pod.status` and events, driven by pod changes and timers."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from kubegenie.domain import quantity
-from kubegenie.sandbox.sim import images, usage
+from kubegenie.sandbox.sim import images, podconfig, usage
 from kubegenie.sandbox.sim.annotations import pod_behaviours
 from kubegenie.sandbox.sim.controller import Controller
 from kubegenie.sandbox.sim.kube import Key, go_duration, key_of, pod_terminal, seconds, timestamp
@@ -39,6 +38,10 @@ RESYNC = (10.0, 15.0)
 PULL_FAILURE_SECONDS = (0.4, 1.5)
 KILL_SECONDS = 1.0
 DEFAULT_PROBE_PERIOD = 10.0
+MOUNT_RETRY = (0.5, 122.0)
+"""The volume manager retries a failed mount after 500 ms, doubling to 2m2s (exponential back-off)."""
+MOUNT_WAIT_TIMEOUT = 123.0
+"""How long a pod worker waits for its volumes before giving up on this sync (and, up to 1.27, saying so)."""
 
 
 def pod_grace_period(pod: Obj, requested: int | None) -> int:
@@ -81,9 +84,8 @@ class Kubelet(Controller):
             self.enqueue(key_of(new))
 
     def _node_changed(self, node: str) -> None:
-        for pod in self.store.iter("pods"):
-            if (pod.get("spec") or {}).get("nodeName") == node:
-                self.enqueue(key_of(pod))
+        for pod in self.sim.pods.on_node(node):
+            self.enqueue(key_of(pod))
 
     # --- facts ---------------------------------------------------------------------------------------------
 
@@ -199,9 +201,9 @@ class Kubelet(Controller):
         if deadline is not None and now >= rt.started_at + float(deadline):
             self._deadline_exceeded(pod, rt, agent, now)
             return
-        if rt.sandbox_ready_at is None:
+        if rt.sandbox_ready_at is None and self._volumes_mounted(pod, rt, now):
             rt.sandbox_ready_at = now + SANDBOX_SECONDS
-        if now >= rt.sandbox_ready_at:
+        if rt.sandbox_ready_at is not None and now >= rt.sandbox_ready_at:
             while True:
                 pending = next((c for c in rt.init_containers if c.phase != "done"), None)
                 if pending is None:
@@ -260,6 +262,10 @@ class Kubelet(Controller):
                 return
             elif c.phase == "create":
                 self._create(pod, rt, c, now)
+            elif c.phase == "config-error":
+                if c.due is not None and c.due > now:
+                    return
+                c.phase = "new"
             elif c.phase == "running":
                 if c.due is None or c.due > now:
                     return
@@ -343,6 +349,13 @@ class Kubelet(Controller):
     # --- containers ----------------------------------------------------------------------------------------
 
     def _create(self, pod: Obj, rt: PodRuntime, c: ContainerState, now: float) -> None:
+        error = podconfig.env_error(self.store, rt.namespace, _container_spec(pod, c))
+        if error is not None:
+            # generateContainerConfig failed: no container; the pod worker tries again after its back-off.
+            self._event(pod, c, "Warning", "Failed", f"Error: {error}")
+            c.phase, c.due = "config-error", now + self.sim.rng.uniform(*RESYNC)
+            c.waiting_reason, c.waiting_message = "CreateContainerConfigError", error
+            return
         c.instances += 1
         if c.instances > 1:
             c.restart_count += 1
@@ -418,6 +431,44 @@ class Kubelet(Controller):
             run = c.runs[-1]
             run.finished_at, run.exit_code, run.reason = finished, code, reason
         c.running_since, c.ready, c.ready_at, c.next_probe, c.due = None, False, None, None, None
+
+    # --- volumes -------------------------------------------------------------------------------------------
+
+    def _volumes_mounted(self, pod: Obj, rt: PodRuntime, now: float) -> bool:
+        """Set up the pod's volumes; a ConfigMap or Secret that is missing fails its mount, retried with
+        back-off, and the pod waits (ContainerCreating, no sandbox) until every volume is set up."""
+        if rt.volumes_mounted:
+            return True
+        errors = podconfig.volume_errors(self.store, pod)
+        node = (pod.get("spec") or {}).get("nodeName", "")
+        unmounted = []
+        for name in sorted(set(errors) | set(rt.mount_retries)):
+            retry = rt.mount_retries.get(name)
+            if retry is not None and now < retry[0]:
+                unmounted.append(name)
+                continue
+            error = errors.get(name)
+            if error is None:
+                rt.mount_retries.pop(name, None)
+                continue
+            backoff = MOUNT_RETRY[0] if retry is None else min(retry[1] * 2, MOUNT_RETRY[1])
+            rt.mount_retries[name] = (now + backoff, backoff)
+            self.sim.recorder.event(pod, "Warning", "FailedMount",
+                                    f'MountVolume.SetUp failed for volume "{name}" : {error}', "kubelet", node)
+            unmounted.append(name)
+        if not unmounted:
+            rt.volumes_mounted, rt.mount_wait_started = True, None
+            return True
+        if rt.mount_wait_started is None:
+            rt.mount_wait_started = now
+        elif now - rt.mount_wait_started >= MOUNT_WAIT_TIMEOUT:
+            rt.mount_wait_started = now
+            if self.minor <= 27:  # later kubelets treat the timeout as an interrupted wait and record nothing
+                self.sim.recorder.event(pod, "Warning", "FailedMount", "Unable to attach or mount volumes: "
+                                        f"unmounted volumes=[{' '.join(unmounted)}], unattached volumes=[], "
+                                        "failed to process volumes=[]: timed out waiting for the condition",
+                                        "kubelet", node)
+        return False
 
     # --- probes --------------------------------------------------------------------------------------------
 
@@ -508,9 +559,13 @@ class Kubelet(Controller):
         moments: list[float | None] = [rt.sandbox_ready_at] if rt.sandbox_ready_at is not None \
             and rt.sandbox_ready_at > now else []
         for c in rt.containers.values():
-            if c.phase in ("pulling", "pull-failed", "pull-backoff", "running", "crash-backoff"):
+            if c.phase in ("pulling", "pull-failed", "pull-backoff", "running", "crash-backoff", "config-error"):
                 moments.append(c.due)
             moments.extend((c.next_backoff_event, c.next_probe, c.ready_at))
+        if not rt.volumes_mounted and rt.sandbox_ready_at is None:
+            moments.extend(due for due, _ in rt.mount_retries.values())
+            if rt.mount_wait_started is not None and self.minor <= 27:
+                moments.append(rt.mount_wait_started + MOUNT_WAIT_TIMEOUT)
         pod = self.store.get("pods", rt.namespace, rt.name) or {}
         deadline = (pod.get("spec") or {}).get("activeDeadlineSeconds")
         if deadline is not None:

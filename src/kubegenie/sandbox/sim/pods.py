@@ -32,7 +32,8 @@ class ContainerState:
     pull_policy: str
     behaviour: Behaviour
     phase: str = "new"
-    """new | pulling | pull-failed | pull-backoff | create | running | crash-backoff | done | dead | never-pull"""
+    """new | pulling | pull-failed | pull-backoff | create | config-error | running | crash-backoff | done | dead
+    | never-pull"""
     due: float | None = None
     waiting_reason: str = "ContainerCreating"
     waiting_message: str | None = None
@@ -77,6 +78,10 @@ class PodRuntime:
     ip: str | None = None
     started_at: float = 0.0
     sandbox_ready_at: float | None = None
+    volumes_mounted: bool = False
+    mount_retries: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Volume that failed to set up -> (when the volume manager tries it again, its current back-off)."""
+    mount_wait_started: float | None = None
     kill_at: float | None = None
     terminal: bool = False
     deleted: bool = False
@@ -99,7 +104,7 @@ class PodRuntime:
         return f"{self.name}_{self.namespace}({self.uid})"
 
 
-_WAITING_PHASES = ("crash-backoff", "pull-backoff", "pull-failed", "never-pull")
+_WAITING_PHASES = ("crash-backoff", "pull-backoff", "pull-failed", "never-pull", "config-error")
 
 
 def _state(c: ContainerState) -> Obj:

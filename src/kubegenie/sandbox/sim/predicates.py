@@ -5,6 +5,7 @@ plugin's failure text, so FailedScheduling messages read exactly as kube-schedul
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -123,9 +124,16 @@ class NodeUsage:
 
 
 def allocatable(node: Obj) -> dict[str, Decimal]:
+    """What pods may request on `node` (shared between calls: do not change it)."""
     values = (node.get("status") or {}).get("allocatable") or (node.get("status") or {}).get("capacity") or {}
+    return _parsed(tuple(values.items()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(values: tuple[tuple[str, str], ...]) -> dict[str, Decimal]:
+    # Nodes of one pool share their allocatable, and the scheduler reads it for every node in every cycle.
     result = {}
-    for name, value in values.items():
+    for name, value in values:
         try:
             result[name] = quantity.parse(value)
         except quantity.QuantityError:

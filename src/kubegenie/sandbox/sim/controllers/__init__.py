@@ -14,6 +14,7 @@ from kubegenie.sandbox.sim.controllers.job import JobController
 from kubegenie.sandbox.sim.controllers.nodelifecycle import NodeLifecycleController
 from kubegenie.sandbox.sim.controllers.pdb import DisruptionController
 from kubegenie.sandbox.sim.controllers.replicaset import ReplicaSetController
+from kubegenie.sandbox.sim.controllers.resourcequota import ResourceQuotaController
 from kubegenie.sandbox.sim.controllers.service import ServiceController
 from kubegenie.sandbox.sim.controllers.statefulset import StatefulSetController
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from kubegenie.sandbox.sim.controller import Controller
 
 ALL: tuple[Callable[[Simulation], Controller], ...] = (
-    NodeLifecycleController, DeploymentController, ReplicaSetController, StatefulSetController, DaemonSetController,
-    JobController, CronJobController, HorizontalPodAutoscalerController, DisruptionController, EndpointsController,
-    EndpointSliceController, ServiceController,
+    NodeLifecycleController, ResourceQuotaController, DeploymentController, ReplicaSetController,
+    StatefulSetController, DaemonSetController, JobController, CronJobController, HorizontalPodAutoscalerController,
+    DisruptionController, EndpointsController, EndpointSliceController, ServiceController,
 )

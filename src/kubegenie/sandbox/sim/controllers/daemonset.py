@@ -9,8 +9,8 @@ from __future__ import annotations
 from kubegenie.sandbox.sim import predicates
 from kubegenie.sandbox.sim.controller import Controller
 from kubegenie.sandbox.sim.controllers.deployment import template_hash
-from kubegenie.sandbox.sim.controllers.workload import owner_keys, pod_from_template
-from kubegenie.sandbox.sim.kube import Key, controlled_by, key_of, pod_available, pod_ready, pod_terminal
+from kubegenie.sandbox.sim.controllers.workload import controlled_pods, owner_keys, pod_from_template
+from kubegenie.sandbox.sim.kube import Key, key_of, pod_available, pod_ready, pod_terminal
 from kubegenie.sandbox.store import Change, Obj
 
 REVISION_LABEL = "controller-revision-hash"
@@ -65,8 +65,8 @@ class DaemonSetController(Controller):
         generation = str(ds["metadata"].get("generation", 1))
         nodes = {node["metadata"]["name"]: node for node in self.store.iter("nodes")}
         by_node: dict[str, list[Obj]] = {}
-        for pod in self.store.iter("pods", key[0]):
-            if controlled_by(pod, ds) and not pod["metadata"].get("deletionTimestamp"):
+        for pod in controlled_pods(self, ds):
+            if not pod["metadata"].get("deletionTimestamp"):
                 by_node.setdefault(_target_node(pod), []).append(pod)
         for node_name, node in sorted(nodes.items()):
             pods = by_node.get(node_name, [])
@@ -127,8 +127,8 @@ class DaemonSetController(Controller):
         desired = sum(1 for node in nodes.values() if eligible(pod_spec, node))
         scheduled = misscheduled = ready = available = updated = 0
         now = self.now()
-        for pod in self.store.iter("pods", ds["metadata"]["namespace"]):
-            if not controlled_by(pod, ds) or pod["metadata"].get("deletionTimestamp") or pod_terminal(pod):
+        for pod in controlled_pods(self, ds):
+            if pod["metadata"].get("deletionTimestamp") or pod_terminal(pod):
                 continue
             node = (pod.get("spec") or {}).get("nodeName")
             if not node:

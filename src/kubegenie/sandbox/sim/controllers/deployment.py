@@ -2,7 +2,7 @@
 revision annotation), RollingUpdate within maxSurge/maxUnavailable or Recreate, revision history and rollback
 (an old template coming back makes its ReplicaSet the newest revision), and the status `kubectl rollout
 status` reads: observedGeneration, updated/ready/available replicas and the Available and Progressing
-conditions, including ProgressDeadlineExceeded.
+conditions, including ProgressDeadlineExceeded, with its ReplicaSets' ReplicaFailure moved up.
 """
 
 from __future__ import annotations
@@ -356,6 +356,8 @@ class DeploymentController(Controller):
             conditions = _set_deployment_condition(conditions, "Available", "False", "MinimumReplicasUnavailable",
                                                    "Deployment does not have minimum availability.", now)
         conditions = self._progress(d, new_rs, old_status, status, conditions, paused, now)
+        if not paused:
+            conditions = _replica_failure(conditions, new_rs, rss)
         status["conditions"] = conditions
         if status != old_status:
             self.writer.update_status(self.primary, {**d, "status": status})
@@ -407,6 +409,25 @@ class DeploymentController(Controller):
                                                  message, now)
             self.enqueue_at(key_of(d), since + float(deadline) + 0.5)
         return conditions
+
+
+def _replica_failure(conditions: list[Obj], new_rs: Obj | None, rss: list[Obj]) -> list[Obj]:
+    """syncRolloutStatus moves a ReplicaSet's ReplicaFailure condition (the new one's first) to the Deployment."""
+    ordered = ([new_rs] if new_rs is not None else []) + [rs for rs in rss if rs is not new_rs]
+    failure = next((c for rs in ordered for c in (rs.get("status") or {}).get("conditions") or []
+                    if c.get("type") == "ReplicaFailure"), None)
+    kept = [c for c in conditions if c.get("type") != "ReplicaFailure"]
+    if failure is None:
+        return kept
+    current = next((c for c in conditions if c.get("type") == "ReplicaFailure"), None)
+    since = failure.get("lastTransitionTime")
+    condition = {"lastTransitionTime": since, "lastUpdateTime": since, "message": failure.get("message", ""),
+                 "reason": failure.get("reason", ""), "status": failure.get("status", "True"),
+                 "type": "ReplicaFailure"}
+    if current is not None and current.get("status") == condition["status"] \
+            and current.get("reason") == condition["reason"]:
+        return conditions  # SetDeploymentCondition keeps an unchanged condition where it is
+    return [*kept, condition]
 
 
 def _set_deployment_condition(conditions: list[Obj], kind: str, state: str, reason: str, message: str,

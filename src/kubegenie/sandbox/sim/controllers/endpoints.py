@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 from kubegenie.sandbox.selectors import selector_from_match
 from kubegenie.sandbox.sim.controller import Controller
 from kubegenie.sandbox.sim.kube import Key, key_of, owner_ref, pod_ready, pod_terminal
 from kubegenie.sandbox.store import Change, Obj
+
+if TYPE_CHECKING:
+    from kubegenie.sandbox.sim import Simulation
 
 MANAGED_BY = "endpointslice-controller.k8s.io"
 SERVICE_NAME = "kubernetes.io/service-name"
@@ -75,7 +79,7 @@ def _address(backend: Backend) -> Obj:
 
 class _ServiceController(Controller):
     primary = "services"
-    watches = ("services", "pods")
+    watches: ClassVar[tuple[str, ...]] = ("services", "pods")
 
     def on_change(self, change: Change) -> None:
         if change.key == "services":
@@ -96,7 +100,7 @@ class _ServiceController(Controller):
         if service is None or not (service.get("spec") or {}).get("selector") \
                 or (service.get("spec") or {}).get("type") == "ExternalName":
             return service, []
-        return service, list(self.store.iter("pods", key[0]))
+        return service, self.sim.pods.selected(key[0], selector_from_match((service.get("spec") or {})["selector"]))
 
 
 def _same_endpoint(old: Obj, new: Obj) -> bool:
@@ -155,6 +159,31 @@ class EndpointsController(_ServiceController):
 
 class EndpointSliceController(_ServiceController):
     name = "endpoint-slice-controller"
+    watches = ("services", "pods", "nodes")
+
+    def __init__(self, sim: Simulation) -> None:
+        super().__init__(sim)
+        self._zones: dict[str, str] = {}
+        """Node name -> its topology.kubernetes.io/zone label."""
+
+    def start(self) -> None:
+        for node in self.store.iter("nodes"):
+            self._remember_zone(node, deleted=False)
+        super().start()
+
+    def on_change(self, change: Change) -> None:
+        if change.key == "nodes":
+            self._remember_zone(change.obj, deleted=change.type == "DELETED")
+            return
+        super().on_change(change)
+
+    def _remember_zone(self, node: Obj, deleted: bool) -> None:
+        name = node["metadata"]["name"]
+        zone = (node["metadata"].get("labels") or {}).get("topology.kubernetes.io/zone")
+        if zone and not deleted:
+            self._zones[name] = zone
+        else:
+            self._zones.pop(name, None)
 
     def reconcile(self, key: Key) -> None:
         service, pods = self._selected(key)
@@ -166,11 +195,7 @@ class EndpointSliceController(_ServiceController):
                 self.writer.delete("discovery.k8s.io/endpointslices", stale)
             return
         found = backends(service, pods, include_terminating=True)
-        zones = {}
-        for node in self.store.iter("nodes"):
-            zone = (node["metadata"].get("labels") or {}).get("topology.kubernetes.io/zone")
-            if zone:
-                zones[node["metadata"]["name"]] = zone
+        zones = self._zones
         endpoints = []
         for backend in found:
             entry: Obj = {"addresses": [backend.ip],

@@ -222,8 +222,8 @@ class HorizontalPodAutoscalerController(Controller):
         selector = spec_selector(target.get("spec") or {})
         if selector is None or selector.empty:
             return []
-        return [pod for pod in self.store.iter("pods", hpa["metadata"]["namespace"])
-                if selector.matches(pod["metadata"].get("labels")) and not pod["metadata"].get("deletionTimestamp")
+        return [pod for pod in self.sim.pods.selected(hpa["metadata"]["namespace"], selector)
+                if not pod["metadata"].get("deletionTimestamp")
                 and (pod.get("status") or {}).get("phase") != "Failed"]
 
     def _usage(self, pods: list[Obj], resource: str, container: str | None

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from kubegenie.sandbox import status as api_status
 from kubegenie.sandbox.sim.controller import Controller
-from kubegenie.sandbox.sim.controllers.workload import deletion_rank, owner_keys, pod_from_template
-from kubegenie.sandbox.sim.kube import Key, controlled_by, pod_ready, pod_terminal, seconds, set_condition
+from kubegenie.sandbox.sim.controllers.workload import controlled_pods, deletion_rank, owner_keys, pod_from_template
+from kubegenie.sandbox.sim.kube import Key, pod_ready, pod_terminal, seconds, set_condition
 from kubegenie.sandbox.store import Change, Obj
 
 TRACKING = "batch.kubernetes.io/job-tracking"
@@ -64,7 +64,7 @@ class JobController(Controller):
         if job is None:
             self._release_orphans(key)
             return
-        pods = [pod for pod in self.store.iter("pods", key[0]) if controlled_by(pod, job)]
+        pods = controlled_pods(self, job)
         if job["metadata"].get("deletionTimestamp"):
             for pod in pods:
                 self._untrack(pod)

@@ -99,9 +99,8 @@ class NodeLifecycleController(Controller):
         if node is None:
             # PodGC: pods bound to a node that no longer exists are deleted at once.
             self._ready.pop(name, None)
-            for pod in list(self.store.iter("pods")):
-                if (pod.get("spec") or {}).get("nodeName") == name:
-                    self.writer.delete("pods", pod, grace=0)
+            for pod in self.sim.pods.on_node(name):
+                self.writer.delete("pods", pod, grace=0)
             return
         node = self._assign_cidr(node)
         now = self.now()
@@ -173,8 +172,7 @@ class NodeLifecycleController(Controller):
 
     def _pods_on(self, node: Obj) -> list[Obj]:
         name = node["metadata"]["name"]
-        return [pod for pod in self.store.iter("pods") if (pod.get("spec") or {}).get("nodeName") == name
-                and not pod_terminal(pod)]
+        return [pod for pod in self.sim.pods.on_node(name) if not pod_terminal(pod)]
 
     def _mark_pods_not_ready(self, node: Obj) -> None:
         stamp = self.stamp()

@@ -54,8 +54,9 @@ class DisruptionController(Controller):
         pods: list[Obj] = []
         if selector is not None:
             match = selector_from_match(selector.get("matchLabels"), selector.get("matchExpressions"))
-            pods = [pod for pod in self.store.iter("pods", key[0]) if match.matches(pod["metadata"].get("labels"))
-                    and not pod_terminal(pod)]
+            # policy/v1: an empty selector selects every pod of the namespace.
+            candidates = self.store.iter("pods", key[0]) if match.empty else self.sim.pods.selected(key[0], match)
+            pods = [pod for pod in candidates if match.matches(pod["metadata"].get("labels")) and not pod_terminal(pod)]
         if not pods:
             self.event(pdb, "Normal", "NoPods", "No matching pods found")
         current = pdb.get("status") or {}

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from kubegenie.sandbox.sim import Simulation
 
 BURST = 500
+FAILURE_BACKOFF = (0.005, 1000.0)
+"""A ReplicaSet whose pods cannot be created is retried with the workqueue's per-item back-off (5 ms doubling
+to 1000 s), each attempt recording another FailedCreate event."""
 
 
 class ReplicaSetController(Controller):
@@ -37,6 +40,7 @@ class ReplicaSetController(Controller):
         super().__init__(sim)
         self._adopting: set[Key] = set()
         """ReplicaSets that may have orphans to adopt (new ones, or an orphan pod appeared)."""
+        self._create_failures: dict[Key, int] = {}
 
     def on_change(self, change: Change) -> None:
         if change.key == self.primary:
@@ -60,6 +64,7 @@ class ReplicaSetController(Controller):
         adopt = key in self._adopting
         self._adopting.discard(key)
         if rs is None:
+            self._create_failures.pop(key, None)
             return
         spec = rs.get("spec") or {}
         pods = owned_pods(self, rs, adopt=adopt)
@@ -76,14 +81,17 @@ class ReplicaSetController(Controller):
         diff = len(active) - wanted
         if diff < 0:
             template = spec.get("template") or {}
+            key = key_of(rs)
             for _ in range(min(-diff, BURST)):
                 try:
                     pod = self.writer.create("pods", rs["metadata"]["namespace"], pod_from_template(rs, template))
                 except api_status.ApiError as exc:
-                    message = f"Error creating: {exc.message}"
-                    self.event(rs, "Warning", "FailedCreate", message)
-                    self.enqueue_after((rs["metadata"]["namespace"], rs["metadata"]["name"]), 10.0)
-                    return message
+                    self.event(rs, "Warning", "FailedCreate", f"Error creating: {exc.message}")
+                    failures = self._create_failures.get(key, 0) + 1
+                    self._create_failures[key] = failures
+                    self.enqueue_after(key, min(FAILURE_BACKOFF[1], FAILURE_BACKOFF[0] * 2 ** (failures - 1)))
+                    return exc.message
+                self._create_failures.pop(key, None)
                 self.event(rs, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
         elif diff > 0:
             for pod in sorted(active, key=deletion_rank)[:diff]:
@@ -109,8 +117,11 @@ class ReplicaSetController(Controller):
         status["observedGeneration"] = rs["metadata"].get("generation", 1)
         conditions = [c for c in current.get("conditions") or [] if c.get("type") != "ReplicaFailure"]
         if failure:
-            conditions = set_condition(current.get("conditions") or [], "ReplicaFailure", "True", "FailedCreate",
-                                       failure, self.stamp())
+            # Upstream sets the condition on the first failure and leaves it as it is while failures go on.
+            conditions = current.get("conditions") or []
+            if not any(c.get("type") == "ReplicaFailure" for c in conditions):
+                conditions = set_condition(conditions, "ReplicaFailure", "True", "FailedCreate", failure,
+                                           self.stamp())
         if conditions:
             status["conditions"] = conditions
         if status != current:

@@ -1,18 +1,25 @@
 """The service controller with a built-in load-balancer pool (as MetalLB or a cloud provider would): every
 LoadBalancer Service without a loadBalancerClass gets an ingress IP from 172.18.255.200 up, with the
 EnsuringLoadBalancer and EnsuredLoadBalancer events; a Service that stops being a LoadBalancer gives it back.
+What the cluster's cloud (the scheme of its nodes' providerID) refuses is a SyncLoadBalancerFailed warning,
+retried with the controller's back-off (5 s doubling to 5 min): AWS ELBs cannot take a `loadBalancerIP`.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING
 
 from kubegenie.sandbox.sim.controller import Controller
-from kubegenie.sandbox.sim.kube import Key
-from kubegenie.sandbox.store import Change
+from kubegenie.sandbox.sim.kube import Key, key_of
+from kubegenie.sandbox.store import Change, Obj
+
+if TYPE_CHECKING:
+    from kubegenie.sandbox.sim import Simulation
 
 POOL = ipaddress.IPv4Network("172.18.255.0/24")
 POOL_START = 200
+RETRY = (5.0, 300.0)
 
 
 class ServiceController(Controller):
@@ -20,8 +27,13 @@ class ServiceController(Controller):
     primary = "services"
     watches = ("services",)
 
+    def __init__(self, sim: Simulation) -> None:
+        super().__init__(sim)
+        self._sync_failures: dict[Key, int] = {}
+
     def on_change(self, change: Change) -> None:
         if change.type == "DELETED":
+            self._sync_failures.pop(key_of(change.obj), None)
             return
         super().on_change(change)
 
@@ -36,11 +48,16 @@ class ServiceController(Controller):
             and not service["metadata"].get("deletionTimestamp")
         if wants and not ingress:
             self.event(service, "Normal", "EnsuringLoadBalancer", "Ensuring load balancer")
-            address = self._free_address(spec.get("loadBalancerIP"))
+            refused = self._cloud_refusal(spec)
+            address = None if refused else self._free_address(spec.get("loadBalancerIP"))
             if address is None:
                 self.event(service, "Warning", "SyncLoadBalancerFailed", "Error syncing load balancer: failed to "
-                           "ensure load balancer: no available IPs in the pool")
+                           f"ensure load balancer: {refused or 'no available IPs in the pool'}")
+                failures = self._sync_failures.get(key, 0) + 1
+                self._sync_failures[key] = failures
+                self.enqueue_after(key, min(RETRY[1], RETRY[0] * 2 ** (failures - 1)))
                 return
+            self._sync_failures.pop(key, None)
             entry = {"ip": address}
             if self.cluster.version.minor >= 30:
                 entry["ipMode"] = "VIP"
@@ -51,6 +68,19 @@ class ServiceController(Controller):
             status["loadBalancer"] = {}
             self.writer.update_status(self.primary, {**service, "status": status})
             self.event(service, "Normal", "DeletedLoadBalancer", "Deleted load balancer")
+
+    def _cloud_refusal(self, spec: Obj) -> str | None:
+        """What the cluster's cloud provider says no to, in its words."""
+        if spec.get("loadBalancerIP") and self._cloud() == "aws":
+            return "LoadBalancerIP cannot be specified for AWS ELB"
+        return None
+
+    def _cloud(self) -> str | None:
+        for node in self.store.iter("nodes"):
+            provider_id = str((node.get("spec") or {}).get("providerID") or "")
+            if "://" in provider_id:
+                return provider_id.split("://", 1)[0]
+        return None
 
     def _free_address(self, requested: str | None) -> str | None:
         used = {entry.get("ip") for service in self.store.iter("services")

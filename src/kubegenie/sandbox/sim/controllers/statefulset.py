@@ -1,18 +1,24 @@
 """The StatefulSet controller: pods with stable ordinal names and hostnames, created in order (OrderedReady
-waits for each to be Running and Ready) or all at once (Parallel), removed from the highest ordinal down,
-one PersistentVolumeClaim per volumeClaimTemplate and ordinal, ControllerRevisions for the template and
-RollingUpdate from the highest ordinal down to the partition.
+waits for each to be Running and Ready) or all at once (Parallel), a refused one reported as FailedCreate and
+retried with back-off, removed from the highest ordinal down, one PersistentVolumeClaim per volumeClaimTemplate
+and ordinal, ControllerRevisions for the template and RollingUpdate from the highest ordinal to the partition.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
+from kubegenie.sandbox import status as api_status
 from kubegenie.sandbox.sim.controller import Controller
 from kubegenie.sandbox.sim.controllers.deployment import template_hash
-from kubegenie.sandbox.sim.controllers.workload import owner_keys, pod_from_template
+from kubegenie.sandbox.sim.controllers.replicaset import FAILURE_BACKOFF
+from kubegenie.sandbox.sim.controllers.workload import controlled_pods, owner_keys, pod_from_template
 from kubegenie.sandbox.sim.kube import Key, controlled_by, copy, owner_ref, pod_ready, pod_terminal
 from kubegenie.sandbox.store import Change, Obj
+
+if TYPE_CHECKING:
+    from kubegenie.sandbox.sim import Simulation
 
 REVISION_LABEL = "controller-revision-hash"
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
@@ -29,6 +35,11 @@ class StatefulSetController(Controller):
     primary = "apps/statefulsets"
     watches = ("apps/statefulsets", "pods")
 
+    def __init__(self, sim: Simulation) -> None:
+        super().__init__(sim)
+        self._create_failures: dict[Key, int] = {}
+        """StatefulSets whose next pod was refused, retried with the workqueue's per-item back-off."""
+
     def on_change(self, change: Change) -> None:
         if change.key == self.primary:
             super().on_change(change)
@@ -39,14 +50,15 @@ class StatefulSetController(Controller):
     def reconcile(self, key: Key) -> None:
         sts = self.get(key)
         if sts is None or sts["metadata"].get("deletionTimestamp"):
+            self._create_failures.pop(key, None)
             return
         spec = sts.get("spec") or {}
         name = sts["metadata"]["name"]
         revision = self._revision(sts)
         pods: dict[int, Obj] = {}
-        for pod in self.store.iter("pods", key[0]):
+        for pod in controlled_pods(self, sts):
             index = ordinal(name, pod["metadata"]["name"])
-            if index is not None and controlled_by(pod, sts):
+            if index is not None:
                 pods[index] = pod
         replicas = int(spec.get("replicas", 1))
         parallel = spec.get("podManagementPolicy") == "Parallel"
@@ -147,7 +159,17 @@ class StatefulSetController(Controller):
                             "persistentVolumeClaim": {"claimName": claim_name}})
         if volumes:
             pod_spec["volumes"] = volumes
-        self.writer.create("pods", sts["metadata"]["namespace"], body)
+        key = (sts["metadata"]["namespace"], set_name)
+        try:
+            self.writer.create("pods", sts["metadata"]["namespace"], body)
+        except api_status.ApiError as exc:
+            self.event(sts, "Warning", "FailedCreate", f"create Pod {pod_name} in StatefulSet {set_name} failed "
+                       f"error: {exc.message}")
+            failures = self._create_failures.get(key, 0) + 1
+            self._create_failures[key] = failures
+            self.enqueue_after(key, min(FAILURE_BACKOFF[1], FAILURE_BACKOFF[0] * 2 ** (failures - 1)))
+            return
+        self._create_failures.pop(key, None)
         self.event(sts, "Normal", "SuccessfulCreate", f"create Pod {pod_name} in StatefulSet {set_name} successful")
 
     def _ensure_claim(self, sts: Obj, template: Obj, claim_name: str, pod_name: str) -> None:
@@ -173,8 +195,8 @@ class StatefulSetController(Controller):
 
     def _update_status(self, sts: Obj, revision: str) -> None:
         sts = self.get((sts["metadata"]["namespace"], sts["metadata"]["name"])) or sts
-        pods = [pod for pod in self.store.iter("pods", sts["metadata"]["namespace"])
-                if controlled_by(pod, sts) and ordinal(sts["metadata"]["name"], pod["metadata"]["name"]) is not None]
+        pods = [pod for pod in controlled_pods(self, sts)
+                if ordinal(sts["metadata"]["name"], pod["metadata"]["name"]) is not None]
         live = [pod for pod in pods if not pod_terminal(pod)]
         ready = sum(1 for pod in live if pod_ready(pod))
         updated = sum(1 for pod in live if (pod["metadata"].get("labels") or {}).get(REVISION_LABEL) == revision)

@@ -50,8 +50,9 @@ def pod_from_template(owner: Obj, template: Obj, name: str | None = None, genera
 def controlled_pods(controller: Controller, owner: Obj) -> list[Obj]:
     """Pods whose controller reference is `owner` (from the garbage collector's index of dependents)."""
     uid = owner["metadata"]["uid"]
-    return [obj for obj in controller.cluster.gc.dependents(uid) if obj.get("kind") == "Pod"
+    pods = [obj for obj in controller.cluster.gc.dependents(uid) if obj.get("kind") == "Pod"
             and (controller_ref(obj) or {}).get("uid") == uid]
+    return sorted(pods, key=lambda pod: str(pod["metadata"]["name"]))
 
 
 def owned_pods(controller: Controller, owner: Obj, adopt: bool = True) -> list[Obj]:
@@ -60,7 +61,12 @@ def owned_pods(controller: Controller, owner: Obj, adopt: bool = True) -> list[O
     selector = spec_selector(owner.get("spec") or {})
     uid = owner["metadata"]["uid"]
     namespace = owner["metadata"]["namespace"]
-    candidates = list(controller.store.iter("pods", namespace)) if adopt else controlled_pods(controller, owner)
+    candidates = controlled_pods(controller, owner)
+    if adopt:
+        # Orphans to adopt match the selector; the owner's own pods that stopped matching are released below.
+        known = {pod["metadata"]["name"] for pod in candidates}
+        candidates += [pod for pod in controller.sim.pods.selected(namespace, selector)
+                       if pod["metadata"]["name"] not in known]
     result = []
     for pod in candidates:
         ref = controller_ref(pod)
