@@ -50,7 +50,7 @@ def test_a_namespace_the_cluster_lacks_is_named_with_the_ones_it_has(text: str, 
     result = understand(text, demo)
     assert isinstance(result, Clarification), result
     assert result.reason is ClarificationReason.UNKNOWN_NAMESPACE
-    assert result.question.startswith("No namespace 'billing' on prod; namespaces there: data, default, ")
+    assert result.question.startswith("No namespace 'billing' on prod; namespaces there: analytics, data, default, ")
     assert "legacy-reports" in result.question and "shop" in result.question
 
 
