@@ -15,7 +15,7 @@ from pathlib import Path
 from kubegenie.sandbox.cluster import Cluster
 from kubegenie.sandbox.kubeconfig import merge_into
 from kubegenie.sandbox.objects import WriteOptions
-from kubegenie.sandbox.runtime import RunningSandbox, SandboxConfig
+from kubegenie.sandbox.runtime import RunningSandbox, SandboxConfig, settle_memory
 
 OPTIONS = WriteOptions(field_manager="bench", field_validation="Ignore")
 
@@ -26,7 +26,7 @@ def _rtype(cluster: Cluster, group: str, version: str, plural: str):  # type: ig
     return rtype
 
 
-def populate(cluster: Cluster, nodes: int, pods: int, namespaces: int = 20) -> None:
+async def populate(cluster: Cluster, nodes: int, pods: int, namespaces: int = 20) -> None:
     """Nodes with capacity and conditions; pods spread over namespaces and nodes, with a Running status."""
     objects = cluster.objects
     node_type = _rtype(cluster, "", "v1", "nodes")
@@ -45,6 +45,7 @@ def populate(cluster: Cluster, nodes: int, pods: int, namespaces: int = 20) -> N
                                     "containerRuntimeVersion": "containerd://1.7.13"}}}, OPTIONS)
     for index in range(namespaces):
         objects.create(ns_type, "", {"metadata": {"name": f"team-{index:02d}"}}, OPTIONS)
+    await cluster.settle()  # each namespace gets its default ServiceAccount, which pods are admitted against
     for index in range(pods):
         namespace = f"team-{index % namespaces:02d}"
         app = f"app-{(index // namespaces) % 50:02d}"
@@ -75,8 +76,9 @@ async def serve(args: argparse.Namespace) -> None:
         name = "bench" if args.clusters == 1 else f"bench-{index:02d}"
         sandbox = RunningSandbox(SandboxConfig(name=name, kubeconfig=None))
         await sandbox.start()
-        populate(sandbox.clusters[0], args.nodes, args.pods)
+        await populate(sandbox.clusters[0], args.nodes, args.pods)
         await sandbox.clusters[0].settle()
+        settle_memory()
         sandboxes.append(sandbox)
     merge_into(kubeconfig, [entry for s in sandboxes for entry in s.context_entries()])
     print(f"READY {kubeconfig}", flush=True)

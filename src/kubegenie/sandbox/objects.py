@@ -9,6 +9,7 @@ package and `admission/`; what happens after a deletion (garbage collection) liv
 from __future__ import annotations
 
 import base64
+import bisect
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -95,31 +96,35 @@ class ObjectAPI:
             start_after, rv = _decode_continue(continue_token)
         exact = fields.exact_name() if fields is not None else None
         if exact is not None and namespace is not None:
-            found = self.store.get(rtype.storage_key, namespace, exact)
-            candidates = [found] if found is not None else []
+            keys = [(namespace, exact)] if self.store.get(rtype.storage_key, namespace, exact) is not None else []
         else:
-            candidates = self.store.list_sorted(rtype.storage_key, namespace)
+            keys = self.store.sorted_keys(rtype.storage_key, namespace)
+        start = bisect.bisect_right(keys, start_after) if start_after is not None else 0
         items: list[Obj] = []
-        remaining = 0
-        next_token = ""
-        for obj in candidates:
-            meta = obj["metadata"]
-            position = (meta.get("namespace", ""), meta["name"])
-            if start_after is not None and position <= start_after:
+        more_at: int | None = None
+        for index in range(start, len(keys)):
+            obj = self.store.get(rtype.storage_key, *keys[index])
+            if obj is None:
                 continue
+            meta = obj["metadata"]
             if labels is not None and not labels.matches(meta.get("labels")):
                 continue
             if fields is not None and not fields.matches(obj):
                 continue
             if limit and len(items) >= limit:
-                remaining += 1
-                continue
+                more_at = index
+                break
             items.append(obj)
-        if limit and remaining:
+        next_token = ""
+        remaining: int | None = None
+        if more_at is not None:
             last = items[-1]["metadata"]
             next_token = _encode_continue(rv, last.get("namespace", ""), last["name"])
+            # Like the apiserver, the count of what is left is given only when no selector filters the list.
+            if labels is None and fields is None:
+                remaining = len(keys) - more_at
         converted = [conversions.from_storage(self.cluster, rtype, obj) for obj in items]
-        return ListPage(converted, rv, next_token, remaining if next_token else None)
+        return ListPage(converted, rv, next_token, remaining)
 
     # --- create --------------------------------------------------------------------------------------
 

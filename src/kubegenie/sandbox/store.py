@@ -8,6 +8,7 @@ dicts are never mutated after they are stored; a write always stores a new dict.
 from __future__ import annotations
 
 import asyncio
+import bisect
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -103,6 +104,7 @@ class Store:
         self._rv = 1
         self._data: dict[str, dict[str, dict[str, Obj]]] = defaultdict(dict)
         self._encoded: dict[tuple[str, str, str], tuple[str, bytes]] = {}
+        self._sorted: dict[str, list[tuple[str, str]]] = {}
         self._history: dict[str, deque[Change]] = defaultdict(lambda: deque(maxlen=self.history_limit))
         self._compacted: dict[str, int] = {}
         self._watchers: dict[str, set[Watcher]] = defaultdict(set)
@@ -130,13 +132,22 @@ class Store:
 
     def list_sorted(self, key: str, namespace: str | None = None) -> list[Obj]:
         """Objects of a type sorted by namespace then name, as etcd's key order returns them."""
-        by_ns = self._data.get(key)
-        if not by_ns:
-            return []
-        if namespace is not None:
-            objects = by_ns.get(namespace, {})
-            return [objects[name] for name in sorted(objects)]
-        return [by_ns[ns][name] for ns in sorted(by_ns) for name in sorted(by_ns[ns])]
+        by_ns = self._data.get(key, {})
+        return [by_ns[ns][name] for ns, name in self.sorted_keys(key, namespace)]
+
+    def sorted_keys(self, key: str, namespace: str | None = None) -> list[tuple[str, str]]:
+        """(namespace, name) of a type's objects in etcd key order; kept until an object is added or removed,
+        so paging through a large list does not sort it again for every page."""
+        keys = self._sorted.get(key)
+        if keys is None:
+            by_ns = self._data.get(key, {})
+            keys = [(ns, name) for ns in sorted(by_ns) for name in sorted(by_ns[ns])]
+            self._sorted[key] = keys
+        if namespace is None:
+            return keys
+        start = bisect.bisect_left(keys, (namespace, ""))
+        end = bisect.bisect_left(keys, (namespace + "\x00", ""))
+        return keys[start:end]
 
     def count(self, key: str, namespace: str | None = None) -> int:
         by_ns = self._data.get(key, {})
@@ -174,6 +185,7 @@ class Store:
         rv = self._next_rv()
         meta["resourceVersion"] = str(rv)
         self._data[key].setdefault(meta.get("namespace", ""), {})[meta["name"]] = obj
+        self._sorted.pop(key, None)
         self._commit(Change("ADDED", key, rv, obj))
         return obj
 
@@ -192,6 +204,7 @@ class Store:
         """Remove an object; the DELETED event carries the deletion's resourceVersion."""
         objects = self._data[key][namespace]
         old = objects.pop(name)
+        self._sorted.pop(key, None)
         if not objects:
             del self._data[key][namespace]
         self._encoded.pop((key, namespace, name), None)
