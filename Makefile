@@ -42,7 +42,8 @@ screenshot: $(VENV)/.installed-test services
 	KUBEGENIE_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/pytest tests/ui/test_web_ui.py -k switch_cluster
 
 bench: $(VENV)/.installed-test services
-	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/bench_*.py; do name=$$(basename $$script .py); echo "== $$name"; \
+		$(BIN)/python -m bench.$$name || exit 1; done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build src/*.egg-info

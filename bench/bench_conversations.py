@@ -8,13 +8,10 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import machine, percentile
 from tests.conversation.demo import start_demo, wait_settled

@@ -9,11 +9,8 @@ import asyncio
 import gc
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import loaded_sandbox, machine, percentile, rss_mb
 

@@ -8,15 +8,11 @@ import asyncio
 import json
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import aiohttp
 import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from bench.common import loaded_sandbox, machine, percentile, rss_mb
 from kubernetes import client, config
 

@@ -8,18 +8,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import HERE, machine
 
 
 def run(*args: str) -> dict[str, float]:
-    result = subprocess.run([sys.executable, str(HERE / "sim_child.py"), *args], capture_output=True, text=True,
-                            timeout=1800)
+    result = subprocess.run([sys.executable, "-m", "bench.sim_child", *args], cwd=HERE.parent, capture_output=True,
+                            text=True, timeout=1800)
     if result.returncode != 0:
-        raise RuntimeError(f"sim_child.py {' '.join(args)} failed:\n{result.stderr[-2000:]}")
+        raise RuntimeError(f"bench.sim_child {' '.join(args)} failed:\n{result.stderr[-2000:]}")
     figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
     return figures
 

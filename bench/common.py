@@ -50,9 +50,9 @@ def loaded_sandbox(nodes: int, pods: int, clusters: int = 1) -> Iterator[tuple[P
     """Sandbox cluster(s) loaded with objects in a child process; yields (kubeconfig, child pid)."""
     with tempfile.TemporaryDirectory() as tmp:
         kubeconfig = Path(tmp) / "kubeconfig"
-        child = subprocess.Popen([sys.executable, str(HERE / "loaded_sandbox.py"), "--nodes", str(nodes),
+        child = subprocess.Popen([sys.executable, "-m", "bench.loaded_sandbox", "--nodes", str(nodes),
                                   "--pods", str(pods), "--clusters", str(clusters), "--kubeconfig", str(kubeconfig)],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=HERE.parent)
         try:
             assert child.stdout is not None
             line = child.stdout.readline()

@@ -1,6 +1,6 @@
 """Serve sandbox clusters pre-loaded with many realistic objects, for benchmarks.
 
-    python bench/loaded_sandbox.py --nodes 500 --pods 10000 [--clusters K] --kubeconfig PATH
+    python -m bench.loaded_sandbox --nodes 500 --pods 10000 [--clusters K] --kubeconfig PATH
 
 Prints `READY <kubeconfig>` once every cluster serves, then serves until stdin closes.
 """

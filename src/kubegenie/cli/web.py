@@ -37,7 +37,9 @@ class Address:
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket; OSError (port taken, bad address) is for the caller to report."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # The protocol must be named: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose proto says TCP,
+    # and with Nagle on, every answer on a kept-alive connection waits ~40 ms for the client's delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
