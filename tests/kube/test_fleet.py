@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from kubegenie import errors
 from kubegenie.assistant import Assistant
 from kubegenie.cli import app
+from kubegenie.domain.clusters import ClusterSummary
 from kubegenie.kube.fleet import fan_out
 from kubegenie.kube.registry import ClusterRegistry
 from kubegenie.settings import KubeSettings, Settings
@@ -95,3 +96,37 @@ def test_cli_clusters_list_and_show(fleet_kubeconfig: Path) -> None:
     assert dead.exit_code == 3 and "What to do:" in dead.output
     unknown = runner.invoke(app, ["clusters", "show", "prd", "--kubeconfig", str(fleet_kubeconfig)])
     assert unknown.exit_code == 2 and "Did you mean 'prod'" in unknown.output
+
+
+def test_fleet_over_the_sandbox_clusters_mode_with_one_down(tmp_path: Path) -> None:
+    """`sandbox up --clusters 3`: one kubeconfig, three contexts; the dev-1 server stops; the others answer."""
+    from kubegenie.sandbox.scenarios.launch import LaunchOptions
+    from tests.support.scenario import start_scenario
+
+    env = start_scenario(tmp_path, LaunchOptions(nodes=3, pods=40, clusters=3), seed=4)
+    try:
+        down = next(index for index, c in enumerate(env.thread.sandbox.clusters) if c.name == "dev-1")
+
+        async def stop() -> None:
+            await env.thread.sandbox.servers[down].stop()
+
+        env.thread.call(stop)
+        settings = Settings(kube=KubeSettings(kubeconfig=[env.kubeconfig], connect_timeout_seconds=1.0,
+                                              fleet_timeout_seconds=5.0))
+
+        async def ask() -> list[ClusterSummary]:
+            assistant = Assistant(settings)
+            try:
+                return await assistant.list_clusters()
+            finally:
+                await assistant.close()
+
+        summaries = {s.name: s for s in asyncio.run(ask())}
+        assert set(summaries) == {"prod", "staging", "dev-1"}
+        for name in ("prod", "staging"):
+            assert summaries[name].status == "synced" and (summaries[name].pods or 0) > 0
+        dead = summaries["dev-1"]
+        assert dead.error is not None and "connection refused" in dead.error
+        assert "dev-1" in (dead.remediation or "")
+    finally:
+        env.stop()
