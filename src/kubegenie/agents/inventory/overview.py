@@ -40,23 +40,20 @@ def node_rows(view: ClusterView) -> list[list[Any]]:
 NODE_COLUMNS = ["Name", "Status", "Roles", "Kubelet", "Pods", "CPU requested", "Memory requested"]
 
 
-def _problems(view: ClusterView) -> list[str]:
+def _problems(view: ClusterView, states: dict[str, list[Obj]]) -> list[str]:
     problems = []
     not_ready = [n["metadata"]["name"] for n in view.cache.select("nodes") if node_ready(n) != "Ready"]
     if not_ready:
         problems.append(f"{len(not_ready)} node(s) not ready: {', '.join(not_ready)}")
-    pods = view.cache.select("pods", ordered=False)
-    failing = [p for p in pods if view.pod_state(p) == "failing"]
-    reasons = Counter(view.pod_summary(p)[1] for p in failing)
+    failing = states.get("failing", [])
     if failing:
+        reasons = Counter(view.pod_summary(p)[1] for p in failing)
         problems.append(f"{len(failing)} failing pod(s): " + ", ".join(f"{n} {r}" for r, n in reasons.most_common()))
-    pending = [p for p in pods if view.pod_state(p) == "pending"]
-    if pending:
-        problems.append(f"{len(pending)} pending pod(s)")
-    not_ready_pods = [p for p in pods if view.pod_state(p) == "not_ready"]
-    if not_ready_pods:
-        problems.append(f"{len(not_ready_pods)} running pod(s) not ready")
-    degraded = [d for d in view.cache.select("deployments")
+    if states.get("pending"):
+        problems.append(f"{len(states['pending'])} pending pod(s)")
+    if states.get("not_ready"):
+        problems.append(f"{len(states['not_ready'])} running pod(s) not ready")
+    degraded = [d for d in view.cache.select("deployments", ordered=False)
                 if (d.get("status") or {}).get("availableReplicas", 0) < (d.get("spec") or {}).get("replicas", 0)]
     if degraded:
         problems.append(f"{len(degraded)} deployment(s) below desired replicas")
@@ -70,7 +67,10 @@ def overview(views: Views) -> AgentResult:
     for view in views.clusters:
         cache = view.cache
         pods = cache.select("pods", ordered=False)
-        states = Counter(view.pod_state(p) for p in pods)
+        by_state: dict[str, list[Obj]] = {}
+        for pod in pods:  # one pass: every pod's state is needed for the counts and the problems
+            by_state.setdefault(view.pod_state(pod), []).append(pod)
+        states = Counter({state: len(members) for state, members in by_state.items()})
         counts = {kind: cache.count(kind) for kind in ("deployments", "statefulsets", "daemonsets", "jobs",
                                                        "cronjobs", "services") if kind in cache.informers}
         version = ""
@@ -83,7 +83,7 @@ def overview(views: Views) -> AgentResult:
                  f"{len(cache.namespaces())} namespaces, **{len(pods)} pods** ("
                  + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in states.most_common()) + ").",
                  "Workloads: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + "."]
-        problems = _problems(view)
+        problems = _problems(view, by_state)
         lines.append("Problems at a glance:\n" + "\n".join(f"- {p}" for p in problems) if problems
                      else "No problems at a glance.")
         sections.append("\n".join(lines) + view.stale_note())
