@@ -106,13 +106,3 @@ def _cpu_millicores_text(value: str) -> int:
 @functools.lru_cache(maxsize=4096)
 def _memory_bytes_text(value: str) -> int:
     return int(parse(value).to_integral_value(rounding=ROUND_CEILING))
-
-
-def format_millicores(millicores: int) -> str:
-    """Millicores as kubectl top prints them ("250m")."""
-    return f"{millicores}m"
-
-
-def format_bytes_mi(num_bytes: int) -> str:
-    """Bytes as kubectl top prints memory ("128Mi")."""
-    return f"{num_bytes // (1024 * 1024)}Mi"

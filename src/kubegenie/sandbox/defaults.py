@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import ipaddress
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -428,12 +427,3 @@ def _network_policy(cluster: Cluster, obj: Obj, creating: bool) -> None:
 @defaulter("policy/poddisruptionbudgets")
 def _pdb(cluster: Cluster, obj: Obj, creating: bool) -> None:
     obj.setdefault("spec", {})
-
-
-def next_ip(network: ipaddress.IPv4Network, used: set[str], start: int = 10) -> str:
-    """The lowest free address of `network` from offset `start`."""
-    for offset in range(start, network.num_addresses - 1):
-        candidate = str(network.network_address + offset)
-        if candidate not in used:
-            return candidate
-    raise status.internal(f"range {network} is full")

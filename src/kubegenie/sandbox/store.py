@@ -158,9 +158,6 @@ class Store:
     def storage_keys(self) -> list[str]:
         return [key for key, by_ns in self._data.items() if any(by_ns.values())]
 
-    def namespaces_with_objects(self, key: str) -> list[str]:
-        return [ns for ns, objects in self._data.get(key, {}).items() if objects]
-
     def encoded(self, key: str, obj: Obj) -> bytes:
         """The object's JSON, cached per resourceVersion so large lists serialise fast."""
         meta = obj["metadata"]
@@ -238,9 +235,6 @@ class Store:
                 self._compacted[key] = history[len(history) - len(kept) - 1].rv
             self._history[key] = kept
 
-    def oldest_resumable(self, key: str) -> int:
-        return self._compacted.get(key, 0)
-
     def watch(self, key: str, namespace: str | None, labels: LabelSelector | None,
               fields: FieldSelector | None, since: int | None) -> Watcher:
         """Subscribe to a type. `since=None` starts with ADDED for every current match; otherwise the
@@ -273,6 +267,3 @@ class Store:
                 self._watchers[each].discard(watcher)
                 closed += 1
         return closed
-
-    def watcher_count(self) -> int:
-        return sum(len(watchers) for watchers in self._watchers.values())
