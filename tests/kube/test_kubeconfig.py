@@ -71,3 +71,45 @@ async def test_each_context_authenticates_with_its_own_token(tls_sandbox: Sandbo
         assert "as-nobody" in rejected.value.remediation
     finally:
         await registry.close()
+
+
+async def test_exec_plugin_credentials_come_through_the_client_library(tls_sandbox: SandboxEnv, tmp_path: Path) -> None:
+    """A kubeconfig user with an `exec:` plugin (as cloud auth plugins are): its token authenticates."""
+    import sys
+
+    import yaml
+
+    plugin = tmp_path / "credential_plugin.py"
+    plugin.write_text('import json\nprint(json.dumps({"apiVersion": "client.authentication.k8s.io/v1", '
+                      '"kind": "ExecCredential", "status": {"token": "alice-token"}}))\n')
+    base = context_of(tls_sandbox)
+    path = write_kubeconfig(tmp_path / "exec.yaml", [{"name": "via-exec", **base}])
+    config = yaml.safe_load(path.read_text())
+    config["users"][0]["user"] = {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": sys.executable,
+                                           "args": [str(plugin)], "interactiveMode": "Never"}}
+    path.write_text(yaml.safe_dump(config))
+    registry = ClusterRegistry(KubeSettings(), [path])
+    try:
+        client = await registry.client("via-exec")
+        with pytest.raises(errors.PermissionDenied) as denied:
+            await client.request_json("GET", "/api/v1/namespaces/default/pods", verb="list", resource="pods",
+                                      namespace="default")
+        assert 'User "alice"' in denied.value.message  # the plugin's token, not the anonymous admin
+    finally:
+        await registry.close()
+
+
+async def test_clusters_are_added_and_removed_at_run_time(sandbox: SandboxEnv, tmp_path: Path) -> None:
+    first = write_kubeconfig(tmp_path / "one.yaml", [{"name": "one", **context_of(sandbox)}], current="one")
+    registry = ClusterRegistry(KubeSettings(), [first])
+    try:
+        await registry.cache("one", wait=5)
+        second = write_kubeconfig(tmp_path / "two.yaml", [{"name": "two", **context_of(sandbox)}])
+        assert registry.add_kubeconfig(second) == ["two"]
+        assert (await registry.client("two")).context == "two"
+        await registry.remove("one")
+        assert registry.names() == ["two"] and registry.default == "two"
+        with pytest.raises(errors.InvalidInput):
+            registry.entry("one")
+    finally:
+        await registry.close()
