@@ -5,6 +5,7 @@ GET requests per second; and the time for 1,000 concurrent watchers to all see o
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import shutil
 import subprocess
@@ -19,15 +20,26 @@ from kubernetes import client, config
 NODES, PODS, WATCHERS = 500, 10_000, 1_000
 
 
-def python_client_list(kubeconfig: Path) -> tuple[float, float, int, int]:
-    """(seconds until the whole body arrived, seconds to decode it, pods, bytes) through the official client."""
+def python_client_list(kubeconfig: Path) -> tuple[float, float, float, int, int]:
+    """(seconds until the whole body arrived, seconds for `json.loads`, seconds for `json.loads` with the
+    garbage collector paused, pods, bytes) for the full pod list through the official client."""
     api = client.CoreV1Api(config.new_client_from_config(str(kubeconfig)))
     started = time.perf_counter()
     response = api.list_pod_for_all_namespaces(_preload_content=False)
     body = response.data
     received = time.perf_counter()
     items = json.loads(body)["items"]
-    return received - started, time.perf_counter() - received, len(items), len(body)
+    decoded = time.perf_counter() - received
+    del items
+    gc.collect()
+    gc.disable()  # the usual bulk-load idiom: no collections while ~1.5 million new objects are built
+    try:
+        paused_started = time.perf_counter()
+        items = json.loads(body)["items"]
+        paused = time.perf_counter() - paused_started
+    finally:
+        gc.enable()
+    return received - started, decoded, paused, len(items), len(body)
 
 
 def kubectl_get(kubeconfig: Path) -> tuple[float, int]:
@@ -98,10 +110,13 @@ def main() -> None:
     print(f"machine: {machine()}")
     with loaded_sandbox(NODES, PODS) as (kubeconfig, pid):
         server = yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
-        fetch, decode, count, size = python_client_list(kubeconfig)
+        fetch, decode, paused, count, size = python_client_list(kubeconfig)
         print(f"full pod list via the Python client (JSON, {count} pods, {size / 2**20:.0f} MB, "
-              f"{size // count} bytes a pod): {fetch + decode:.2f} s = {fetch:.2f} s until the last byte + "
-              f"{decode:.2f} s json.loads in the client   [target < 1 s]")
+              f"{size // count} bytes a pod): {fetch:.2f} s until the last byte, then")
+        print(f"  json.loads:                                    + {decode:.2f} s = {fetch + decode:.2f} s   "
+              f"[target < 1 s]")
+        print(f"  json.loads with the garbage collector paused:  + {paused:.2f} s = {fetch + paused:.2f} s   "
+              f"[target < 1 s]")
         seconds, rows = kubectl_get(kubeconfig)
         print(f"kubectl get pods -A ({rows} rows):                       {seconds:.2f} s   [target < 3 s]")
         print(f"sandbox RSS with {PODS} pods on {NODES} nodes:           {rss_mb(pid):.0f} MB   [target < 600 MB]")

@@ -72,6 +72,10 @@ async def test_cache_syncs_and_follows_changes(registry: ClusterRegistry, namesp
     assert sorted(o["metadata"]["name"] for _, o in cache.owned_by(rs["metadata"]["uid"])) == ["web-1", "web-2"]
     assert cache.get("pods", "db-1", namespace) is not None
     assert "managedFields" not in cache.get("pods", "db-1", namespace)["metadata"]  # type: ignore[index]
+    listed, _ = await client.list(PODS, namespace)  # the server leaves type meta out of built-in list items
+    assert {(p["kind"], p["apiVersion"]) for p in listed} == {("Pod", "v1")}
+    synced = cache.get("replicasets", "web", namespace)
+    assert synced is not None and (synced["kind"], synced["apiVersion"]) == ("ReplicaSet", "apps/v1")
 
     await client.patch(PODS, "db-1", {"metadata": {"labels": {"app": "db", "tier": "back"}}}, namespace)
     await _wait_until(cache, lambda: cache.select("pods", namespace, selector=parse_label_selector("tier=back")))
@@ -98,4 +102,6 @@ async def test_a_change_reaches_the_cache_through_the_watch(registry: ClusterReg
     started = loop.time()
     await client.create(ResourcePath("", "v1", "configmaps"), {"metadata": {"name": "fresh"}}, namespace)
     await _wait_until(cache, lambda: cache.get("configmaps", "fresh", namespace) is not None, timeout=2)
+    watched = cache.get("configmaps", "fresh", namespace)
+    assert watched is not None and (watched["kind"], watched["apiVersion"]) == ("ConfigMap", "v1")
     assert loop.time() - started < 2

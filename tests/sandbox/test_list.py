@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import kubectl, kubelet, rawapi
+from tests.support import crds, kubectl, kubelet, rawapi
 from tests.support.sandbox import SandboxEnv
 
 ROOT_CA = "kube-root-ca.crt"
@@ -22,6 +22,27 @@ def run(sandbox: SandboxEnv, binary: kubectl.Kubectl, *args: str) -> subprocess.
 def configmaps(sandbox: SandboxEnv, namespace: str, labelled: dict[str, dict[str, str]]) -> None:
     for name, labels in labelled.items():
         kubelet.create(sandbox, "v1", "configmaps", namespace, {"metadata": {"name": name, "labels": labels}})
+
+
+async def test_list_items_carry_type_meta_only_for_custom_resources(sandbox: SandboxEnv, namespace: str) -> None:
+    configmaps(sandbox, namespace, {"plain": {"tier": "web"}})
+    path = f"/api/v1/namespaces/{namespace}/configmaps"
+    listed = (await rawapi.call(sandbox, "GET", path)).json()
+    assert (listed["kind"], listed["apiVersion"]) == ("ConfigMapList", "v1")
+    assert listed["items"] and all("kind" not in item and "apiVersion" not in item for item in listed["items"])
+    single = (await rawapi.call(sandbox, "GET", f"{path}/plain")).json()
+    assert (single["kind"], single["apiVersion"]) == ("ConfigMap", "v1")
+    deleted = (await rawapi.call(sandbox, "DELETE", path, params={"labelSelector": "tier=web"})).json()
+    assert [item["metadata"]["name"] for item in deleted["items"]] == ["plain"]
+    assert "kind" not in deleted["items"][0] and deleted["kind"] == "ConfigMapList"
+
+    group = f"{namespace}.list.example.com"
+    crds.install(sandbox, crds.widget_crd(group))
+    widgets = f"/apis/{group}/v1/namespaces/{namespace}/widgets"
+    await rawapi.call(sandbox, "POST", widgets, {"apiVersion": f"{group}/v1", "kind": "Widget",
+                                                  "metadata": {"name": "w1"}, "spec": {"size": "small"}})
+    items = (await rawapi.call(sandbox, "GET", widgets)).json()["items"]
+    assert [(item["kind"], item["apiVersion"]) for item in items] == [("Widget", f"{group}/v1")]
 
 
 @pytest.mark.kubectl

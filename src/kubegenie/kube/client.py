@@ -219,7 +219,9 @@ class ClusterClient:
     async def list(self, resource: ResourcePath, namespace: str | None = None, *, label_selector: str | None = None,
                    field_selector: str | None = None, page_size: int = 500,
                    identity: UserIdentity | None = None) -> tuple[list[Obj], str]:
-        """Every matching object (following continue tokens) and the list's resourceVersion."""
+        """Every matching object (following continue tokens) and the list's resourceVersion. Each item carries
+        `kind` and `apiVersion`, filled in from the list where the server leaves them out (it does for built-in
+        kinds), so listed objects look like those a get or a watch returns."""
         params: dict[str, str] = {"limit": str(page_size)}
         if label_selector:
             params["labelSelector"] = label_selector
@@ -231,7 +233,14 @@ class ClusterClient:
         while True:
             page: Obj = await self.request_json("GET", path, params=params, identity=identity, verb="list",
                                                 resource=resource.plural, namespace=namespace)
-            items.extend(page.get("items") or [])
+            page_items: list[Obj] = page.get("items") or []
+            list_kind = str(page.get("kind") or "")
+            if list_kind.endswith("List"):
+                type_meta = {"apiVersion": str(page.get("apiVersion") or resource.api_version), "kind": list_kind[:-4]}
+                for item in page_items:
+                    if "kind" not in item:
+                        item.update(type_meta)
+            items.extend(page_items)
             metadata = page.get("metadata") or {}
             resource_version = resource_version or str(metadata.get("resourceVersion", ""))
             token = metadata.get("continue")

@@ -22,6 +22,14 @@ from kubegenie.sandbox.selectors import FieldSelector, LabelSelector
 Obj = dict[str, Any]
 
 
+def list_item_json(obj: Obj, typed: bool) -> bytes:
+    """An object's JSON inside a list: custom resources keep `kind` and `apiVersion`; the apiserver leaves them
+    out of the items of built-in kinds (clients such as kubectl fill them in from the list's own kind)."""
+    if typed:
+        return orjson.dumps(obj)
+    return orjson.dumps({key: value for key, value in obj.items() if key not in ("kind", "apiVersion")})
+
+
 @dataclass(slots=True)
 class Change:
     """One committed write, as watchers see it."""
@@ -158,15 +166,16 @@ class Store:
     def storage_keys(self) -> list[str]:
         return [key for key, by_ns in self._data.items() if any(by_ns.values())]
 
-    def encoded(self, key: str, obj: Obj) -> bytes:
-        """The object's JSON, cached per resourceVersion so large lists serialise fast."""
+    def encoded(self, key: str, obj: Obj, typed: bool) -> bytes:
+        """The object's JSON as a list item, cached per resourceVersion so large lists serialise fast. Items of
+        built-in kinds (`typed=False`) carry no `kind` and `apiVersion`, as the apiserver lists them."""
         meta = obj["metadata"]
         cache_key = (key, meta.get("namespace", ""), meta["name"])
         rv = meta.get("resourceVersion", "")
         cached = self._encoded.get(cache_key)
         if cached is not None and cached[0] == rv:
             return cached[1]
-        data = orjson.dumps(obj)
+        data = list_item_json(obj, typed)
         self._encoded[cache_key] = (rv, data)
         return data
 

@@ -57,10 +57,11 @@ def test_namespaces_system_pods_and_workload_count(demo: ScenarioEnv) -> None:
 
 
 def test_healthy_workloads_outnumber_broken_ones_and_are_days_old(demo: ScenarioEnv) -> None:
-    deployments = demo.get_json("deployments", "-A")["items"]
-    healthy = [d for d in deployments if d["spec"].get("replicas", 1) > 0
-               and d.get("status", {}).get("availableReplicas") == d["spec"].get("replicas", 1)]
-    assert len(healthy) > 2 * (len(deployments) - len(healthy))
+    deployments = [d for d in demo.get_json("deployments", "-A")["items"] if d["spec"].get("replicas", 1) > 0]
+    healthy = [d for d in deployments if d.get("status", {}).get("availableReplicas") == d["spec"].get("replicas", 1)]
+    # Leaking workloads are briefly unavailable after each OOM kill, so the margin leaves room for a few of them.
+    assert len(healthy) > 1.5 * (len(deployments) - len(healthy)), [d["metadata"]["name"] for d in deployments
+                                                                    if d not in healthy]
     pods = demo.ok("get", "pods", "-n", "payments")
     assert re.search(r"^payments-api-\S+\s+1/1\s+Running\s+0\s+\d+d\s*$", pods, re.MULTILINE), pods
 

@@ -137,8 +137,12 @@ def test_image_that_does_not_exist_backs_off(sim: Sim, ns: str) -> None:
         return None
 
     name = sim.wait("ImagePullBackOff", backing_off, 60)
-    rows = table(sim.ok("-n", ns, "get", "pods"))
-    assert [row["STATUS"] for row in rows] == ["ImagePullBackOff"]
+    # The kubelet alternates ErrImagePull (each retry) and ImagePullBackOff (between retries), so each view is
+    # read again until it shows the back-off.
+    def status_column_backs_off() -> bool:
+        return [row["STATUS"] for row in table(sim.ok("-n", ns, "get", "pods"))] == ["ImagePullBackOff"]
+
+    assert sim.wait("the STATUS column", status_column_backs_off, 120)
     text = sim.ok("-n", ns, "describe", "pod", name)
     assert "Status:           Pending" in text
     full = "docker.io/library/nginx:does-not-exist"
@@ -147,9 +151,13 @@ def test_image_that_does_not_exist_backs_off(sim: Sim, ns: str) -> None:
     assert re.search(r"Warning\s+Failed\s+.*kubelet\s+Error: ErrImagePull", text)
     assert re.search(r"Normal\s+BackOff\s+.*kubelet\s+Back-off pulling image \"nginx:does-not-exist\"", text)
     assert re.search(r"Warning\s+Failed\s+.*kubelet\s+Error: ImagePullBackOff", text)
-    pod = sim.get_json("-n", ns, "pod", name)
-    waiting = pod["status"]["containerStatuses"][0]["state"]["waiting"]
-    assert waiting == {"reason": "ImagePullBackOff", "message": 'Back-off pulling image "nginx:does-not-exist"'}
+    backoff = {"reason": "ImagePullBackOff", "message": 'Back-off pulling image "nginx:does-not-exist"'}
+
+    def backing_off_json() -> dict[str, Any] | None:
+        pod = sim.get_json("-n", ns, "pod", name)
+        return pod if pod["status"]["containerStatuses"][0]["state"]["waiting"] == backoff else None
+
+    pod = sim.wait("the back-off in the pod's JSON", backing_off_json, 120)
     assert pod["status"]["containerStatuses"][0]["imageID"] == ""
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import orjson
 from aiohttp import web
 
 from kubegenie.sandbox import bodies, printers, responses, status
 from kubegenie.sandbox.request import ApiRequest
 from kubegenie.sandbox.selectors import parse_field_selector, parse_label_selector
-from kubegenie.sandbox.store import Obj
+from kubegenie.sandbox.store import Obj, list_item_json
 
 # Types whose REST storage returns the deleted object rather than a Status (ReturnDeletedObject).
 RETURN_DELETED_OBJECT = frozenset({"pods", "persistentvolumeclaims", "persistentvolumes", "podtemplates",
@@ -53,8 +52,9 @@ async def list_objects(req: ApiRequest) -> web.StreamResponse:
                                      page.resource_version, page.continue_token, remaining=page.remaining)
         return responses.json_response(table, warnings=req.warnings)
     store = req.cluster.store
-    encoded = [store.encoded(path.rtype.storage_key, obj) if obj.get("apiVersion") == path.rtype.api_version
-               else orjson.dumps(obj) for obj in page.items]
+    typed = path.rtype.custom
+    encoded = [store.encoded(path.rtype.storage_key, obj, typed) if obj.get("apiVersion") == path.rtype.api_version
+               else list_item_json(obj, typed) for obj in page.items]
     body = responses.list_body(path.rtype, encoded, page.resource_version, page.continue_token, page.remaining)
     return responses.raw_json_response(body, warnings=req.warnings)
 
@@ -129,6 +129,6 @@ async def delete_collection(req: ApiRequest) -> web.StreamResponse:
                 continue
             raise
         deleted.append(removed)
-    body = {"kind": path.rtype.list_kind, "apiVersion": path.rtype.api_version,
-            "metadata": {"resourceVersion": str(req.cluster.store.resource_version)}, "items": deleted}
-    return responses.json_response(body, warnings=req.warnings)
+    items = [list_item_json(obj, path.rtype.custom) for obj in deleted]
+    body = responses.list_body(path.rtype, items, str(req.cluster.store.resource_version), "", None)
+    return responses.raw_json_response(body, warnings=req.warnings)
