@@ -87,11 +87,11 @@ async def watch(req: ApiRequest) -> web.StreamResponse:
         await response.write_eof()
         return response
     req.http[WATCHER] = watcher
-    await response.prepare(req.http)
     table = req.wants_table
     headers_sent = False
     deadline = time.monotonic() + timeout
     try:
+        await response.prepare(req.http)  # inside: a client gone before the headers still gives up its watcher
         if initial_events:
             while not watcher.queue.empty():
                 item = watcher.queue.get_nowait()
@@ -117,8 +117,9 @@ async def watch(req: ApiRequest) -> web.StreamResponse:
         pass
     finally:
         store.unwatch(watcher)
-    with contextlib.suppress(ConnectionResetError):
-        await response.write_eof()
+    if response.prepared:
+        with contextlib.suppress(ConnectionResetError):
+            await response.write_eof()
     return response
 
 
