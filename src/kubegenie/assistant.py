@@ -24,7 +24,9 @@ from kubegenie.kube.cache import ClusterCache
 from kubegenie.kube.fleet import fan_out
 from kubegenie.kube.informer import SyncState
 from kubegenie.kube.registry import ClusterRegistry
+from kubegenie.nlu.classifier import IntentClassifier
 from kubegenie.nlu.context import NluContext
+from kubegenie.nlu.model import model_is_trained, trained_classifier
 from kubegenie.orchestration.runtime import Runtime
 from kubegenie.orchestration.task import Priority, Task, TaskState
 from kubegenie.settings import Settings
@@ -53,9 +55,13 @@ class Assistant:
         self._runtime: Runtime | None = None
         self._runtime_lock = asyncio.Lock()
         self._contexts: dict[str | None, tuple[float, int, NluContext]] = {}
+        self._warm_up: asyncio.Task[IntentClassifier] | None = None
 
     async def runtime(self) -> Runtime:
-        """The agent runtime, opened on first use (listing clusters needs none)."""
+        """The agent runtime, opened on first use (listing clusters needs none). The intent model starts
+        training in a thread beside it, so a server answers its first question without that wait."""
+        if self._warm_up is None and not model_is_trained():
+            self._warm_up = asyncio.create_task(asyncio.to_thread(trained_classifier))
         async with self._runtime_lock:
             if self._runtime is None:
                 from kubegenie.orchestration.runtime import build_registry
@@ -92,6 +98,8 @@ class Assistant:
         if cluster is not None and cluster != state.cluster:
             state = state.model_copy(update={"cluster": cluster})
         context = await self._nlu_context(state.cluster or cluster)
+        if not model_is_trained():
+            await asyncio.to_thread(trained_classifier)  # never trains on (and blocks) the event loop
         turn = respond(text, state, context)
         if all_clusters and isinstance(turn.outcome, Run):
             turn = turn.model_copy(update={"outcome": turn.outcome.model_copy(update={
@@ -99,9 +107,9 @@ class Assistant:
         await runtime.store.run(conversations.append, conversation_id, "user", text[:10_000], user=user)
         answer, state = await self._act(turn, conversation_id, user, runtime)
         answer = answer.model_copy(update={"took_ms": round((time.perf_counter() - started) * 1000, 2)})
-        await runtime.store.run(conversations.save_state, conversation_id, state.model_dump(mode="json"), user=user)
         await runtime.store.run(conversations.append, conversation_id, "assistant", answer.text[:20_000],
-                                user=user, intent=answer.intent, task_id=answer.task_id)
+                                user=user, intent=answer.intent, task_id=answer.task_id,
+                                state=state.model_dump(mode="json"))
         return answer
 
     async def _act(self, turn: Turn, conversation_id: str, user: str | None,

@@ -36,6 +36,18 @@ def test_turns_and_state(store: Store) -> None:
     assert not store.conversations.delete("c-1")
 
 
+def test_a_reply_and_the_state_it_leaves_are_written_together(store: Store) -> None:
+    store.conversations.append("c-3", "user", "list pods in shop")
+    store.conversations.append("c-3", "assistant", "3 pods", state={"last_intent": "list_resources"})
+    assert store.conversations.state("c-3") == {"last_intent": "list_resources"}
+    store.conversations.append("c-3", "user", "thanks")  # a turn without a state leaves the state alone
+    assert store.conversations.state("c-3") == {"last_intent": "list_resources"}
+    with pytest.raises(ValueError):
+        store.conversations.append("c-3", "robot", "?", state={"last_intent": "help"})
+    assert store.conversations.state("c-3") == {"last_intent": "list_resources"}
+    assert [turn.text for turn in store.conversations.turns("c-3")] == ["list pods in shop", "3 pods", "thanks"]
+
+
 def test_concurrent_appends_get_distinct_places(store: Store) -> None:
     barrier = threading.Barrier(4)
 

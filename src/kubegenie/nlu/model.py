@@ -4,9 +4,9 @@ queries are read (slots masked), so the model learns the shape of questions rath
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
-from functools import lru_cache
 
 from kubegenie.nlu.classifier import IntentClassifier
 from kubegenie.nlu.concepts import concept_tags
@@ -37,10 +37,23 @@ def fit(cases: Sequence[Case], context: NluContext) -> IntentClassifier:
     return IntentClassifier.fit(masked_texts(cases, context), [case.intent for case in cases])
 
 
-@lru_cache(maxsize=1)
+_trained: IntentClassifier | None = None
+_training = threading.Lock()
+
+
+def model_is_trained() -> bool:
+    return _trained is not None
+
+
 def trained_classifier() -> IntentClassifier:
-    """The model every `understand` call uses unless given another; trained on first use."""
-    return fit(load_cases("train"), load_context())
+    """The model every `understand` call uses unless given another; trained once, on first use (callers that
+    arrive while it trains wait for that model rather than train another)."""
+    global _trained
+    if _trained is None:
+        with _training:
+            if _trained is None:
+                _trained = fit(load_cases("train"), load_context())
+    return _trained
 
 
 def training_seconds() -> float:

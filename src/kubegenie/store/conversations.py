@@ -25,8 +25,10 @@ class ConversationRepository:
 
     def append(self, conversation_id: str, role: str, text: str, *, user: str | None = None,
                intent: str | None = None, payload: JsonObject | None = None,
-               task_id: str | None = None) -> TurnRecord:
-        """Add a turn at the end of a conversation, creating the conversation on its first turn."""
+               task_id: str | None = None, state: JsonObject | None = None) -> TurnRecord:
+        """Add a turn at the end of a conversation, creating the conversation on its first turn; `state`, when
+        given, becomes the conversation's dialogue state in the same transaction (a reply and the state it
+        leaves are kept together or not at all)."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {sorted(ROLES)}, not {role!r}")
         now = self._clock()
@@ -39,6 +41,8 @@ class ConversationRepository:
                 "conversation_id": conversation_id, "seq": seq, "role": role, "text": text, "intent": intent,
                 "payload": payload, "task_id": task_id, "created_at": now,
             }])
+            if state is not None:
+                conn.execute(update(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation_id).values(state=state))
         return TurnRecord(conversation_id=conversation_id, seq=seq, role=role, text=text, intent=intent,
                           payload=payload, task_id=task_id, created_at=now)
 
