@@ -5,7 +5,7 @@
 - 50 concurrent chat clients for 60 s: requests, errors and p95;
 - `kubegenie demo` start-up: until the ready line, and until the web UI and a populated cluster answer.
 
-    python bench/bench_api.py [--seconds 60] [--clients 50] [--repeat 30] [--pods 10000]
+    .venv/bin/python -m bench.bench_api [--seconds 60] [--clients 50] [--repeat 30] [--pods 10000]
 """
 
 from __future__ import annotations

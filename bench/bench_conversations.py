@@ -2,7 +2,7 @@
 `Assistant.ask` against a running demo sandbox (prod and staging, seed 3, settled), with the pass rate
 (target 100%), the failures, and the server-side latency of the answers (p50/p95).
 
-    .venv/bin/python bench/bench_conversations.py
+    .venv/bin/python -m bench.bench_conversations
 """
 
 from __future__ import annotations

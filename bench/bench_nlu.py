@@ -2,32 +2,22 @@
 accuracy, per-query latency (p50/p95) of `understand` and of the classifier alone, training time, and the
 machine it ran on. Targets: intent accuracy >= 97%, slot exact-match >= 95%.
 
-    .venv/bin/python bench/bench_nlu.py [--errors]
+    .venv/bin/python -m bench.bench_nlu [--errors]
 """
 
 from __future__ import annotations
 
-import os
-import platform
 import statistics
 import sys
 import time
+
+from bench.common import machine
 
 from kubegenie.nlu.dataset import load_cases, load_context
 from kubegenie.nlu.evaluation import judge, summarize
 from kubegenie.nlu.model import model_input, trained_classifier, training_seconds
 from kubegenie.nlu.reader import read
 from kubegenie.nlu.understand import understand
-
-
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -62,7 +52,7 @@ def main() -> None:
     p50, p95 = _percentiles(full)
     m50, m95 = _percentiles(model_only)
     kubectl = [v for v in verdicts if v.case.text.startswith("kubectl")]
-    print(f"machine: {_machine()}")
+    print(f"machine: {machine()}")
     print(f"data: {len(load_cases('train'))} training and {len(heldout)} held-out utterances")
     print(f"training time: {train_seconds * 1000:.0f} ms (best of 3, reading the utterances included)")
     print(f"held-out intent accuracy: {summary.intent_accuracy:.2%}  (target >= 97%)")

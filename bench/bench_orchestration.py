@@ -3,13 +3,12 @@ the same agent; Celery round trip p50/p95 on Redis and on RabbitMQ (one worker);
 over a burst of 1,000 tasks; and the queue depth sampled during that burst. The agent does nothing, so every
 millisecond is the runtime's: persistence, queueing, the broker.
 
-    .venv/bin/python bench/bench_orchestration.py
+    .venv/bin/python -m bench.bench_orchestration
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -156,7 +155,7 @@ async def celery_figures(broker: str) -> None:
 
 
 async def main() -> None:
-    print(f"machine: {machine()}, load average {os.getloadavg()[0]:.2f}")
+    print(f"machine: {machine()}")
     floor = await bare_calls()
     print(f"baseline: the agent called in a bare asyncio task: {ms(floor)} per call")
     for label, url in [("SQLite file", "sqlite:///{tmp}/kubegenie.db"), ("SQLite in memory", "sqlite://")]:
