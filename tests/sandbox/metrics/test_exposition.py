@@ -3,7 +3,9 @@ values that match the cluster's objects and a CPU counter that grows with the us
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
+import urllib.request
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -91,3 +93,20 @@ def test_cpu_counter_grows_with_the_usage_curve(shop: ScenarioEnv) -> None:
         expected = series.cpu_seconds(spec, at, later)
         assert second[pod] - value == pytest.approx(expected, rel=0.1, abs=0.01)
         assert second[pod] > value
+
+
+def test_a_scrape_streams_while_the_api_keeps_answering(shop: ScenarioEnv) -> None:
+    def scrape() -> tuple[str | None, bytes]:
+        with urllib.request.urlopen(shop.url + "/metrics", timeout=60) as response:
+            return response.headers.get("Transfer-Encoding"), response.read()
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        scrapes = [pool.submit(scrape) for _ in range(2)]
+        versions = [pool.submit(shop.http, "/version") for _ in range(4)]
+        assert all(b'"gitVersion"' in version.result() for version in versions)
+        for done in scrapes:
+            encoding, body = done.result()
+            assert encoding == "chunked"
+            families = [family.name for family in text_string_to_metric_families(body.decode())]
+            assert families[0].startswith("container_") and families[-1] == "kubegenie_sandbox_scrape_duration_seconds"
+            assert len(families) == len(set(families)) > 50

@@ -9,7 +9,7 @@ import asyncio
 import io
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,23 +58,23 @@ class Telemetry:
     scenario: str = ""
     problems: tuple[Problem, ...] = ()
 
-    def families(self) -> list[Family]:
+    def family_groups(self) -> Iterator[list[Family]]:
+        """The families of one scrape at the same simulated moment, a group at a time, so the server can answer
+        API requests between groups of a large cluster's scrape."""
         history = self.history
         store = history.cluster.store
         now = history.now()
         scrape_started = time.perf_counter()
-        families = container_families(history.containers(), now) + machine_families(store)
-        families += pod_families(store.list_sorted("pods")) + node_families(store) + namespace_families(store)
-        families += deployment_families(store) + replicaset_families(store) + daemonset_families(store)
-        families += job_families(store) + cronjob_families(store) + autoscaling_families(store)
-        families += storage_families(store) + service_families(store)
+        yield container_families(history.containers(), now) + machine_families(store)
+        yield pod_families(store.list_sorted("pods"))
+        yield node_families(store) + namespace_families(store)
+        yield deployment_families(store) + replicaset_families(store) + daemonset_families(store)
+        yield job_families(store) + cronjob_families(store) + autoscaling_families(store)
+        yield storage_families(store) + service_families(store)
         duration = Family("kubegenie_sandbox_scrape_duration_seconds", "gauge",
-                          "Seconds the sandbox took to compute this scrape.")
+                          "Seconds from the start to the end of this scrape.")
         duration.add(round(time.perf_counter() - scrape_started, 6))
-        return [*families, duration]
-
-    def metrics_text(self) -> str:
-        return "".join(prometheus_text(self.families()))
+        yield [duration]
 
     def ground_truth(self) -> dict[str, Any]:
         return ground_truth(self.history, self.cluster_name, self.scenario, self.problems)
@@ -91,8 +91,16 @@ def handlers(telemetry: Telemetry) -> dict[str, Handler]:
     """Path -> handler, for SandboxServer.extra_routes."""
 
     async def metrics(request: web.Request) -> web.StreamResponse:
-        del request
-        return web.Response(body=telemetry.metrics_text().encode(), headers={"Content-Type": PROMETHEUS_CONTENT_TYPE})
+        response = web.StreamResponse(headers={"Content-Type": PROMETHEUS_CONTENT_TYPE})
+        await response.prepare(request)
+        try:
+            for group in telemetry.family_groups():
+                await response.write("".join(prometheus_text(group)).encode())
+                await asyncio.sleep(0)  # API requests waiting meanwhile go first
+            await response.write_eof()
+        except ConnectionResetError:
+            pass  # the scraper gave up
+        return response
 
     async def truth(request: web.Request) -> web.StreamResponse:
         del request
