@@ -98,8 +98,8 @@ class Assistant:
         if cluster is not None and cluster != state.cluster:
             state = state.model_copy(update={"cluster": cluster})
         context = await self._nlu_context(state.cluster or cluster)
-        if not model_is_trained():
-            await asyncio.to_thread(trained_classifier)  # never trains on (and blocks) the event loop
+        if not model_is_trained():  # wait for the training runtime() started; never train on the event loop
+            await (self._warm_up or asyncio.to_thread(trained_classifier))
         turn = respond(text, state, context)
         if all_clusters and isinstance(turn.outcome, Run):
             turn = turn.model_copy(update={"outcome": turn.outcome.model_copy(update={

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from kubegenie.sandbox.runtime import SandboxConfig, SandboxThread
 from kubegenie.sandbox.scenarios.launch import LaunchOptions
 from kubegenie.sandbox.telemetry.routes import Telemetry
 from tests.support import kubectl as kubectl_support
+from tests.support.polling import wait_simulated
 
 T = TypeVar("T")
 
@@ -75,14 +75,7 @@ class ScenarioEnv:
 
     def wait(self, what: str, check: Callable[[], T | None], simulated: float, poll: float = 0.2) -> T:
         """Poll `check` until it returns something truthy, for at most `simulated` seconds of cluster time."""
-        deadline = time.monotonic() + simulated / self.speed + 15
-        last: T | None = None
-        while time.monotonic() < deadline:
-            last = check()
-            if last:
-                return last
-            time.sleep(poll)
-        raise AssertionError(f"timed out after {simulated:.0f} simulated seconds waiting for {what} (last: {last!r})")
+        return wait_simulated(what, check, simulated, self.speed, grace=15, poll=poll)
 
     def stop(self) -> None:
         self.thread.stop()

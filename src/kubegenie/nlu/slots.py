@@ -95,7 +95,8 @@ def _clusters(scan: Scan, context: NluContext) -> None:
         # Only where the word ends the phrase: in "on idle nodes" it describes what follows.
         scan.sub(re.compile(rf"{START}on\s+(?:the\s+)?(?P<v>{NAME}){END}(?=\s*(?P<next>\S*))"),
                  lambda m: _take(scan, "cluster", m.group("v"), MASK_CLUSTER)
-                 if _names_nothing_here(m.group("v"), context) and not _nearer_namespace(m.group("v"), context)
+                 if _names_nothing_here(m.group("v"), context)
+                 and not _nearer(m.group("v"), context.namespaces, context.clusters)
                  and (not m.group("next") or m.group("next") in STOPWORDS or m.group("next") in MASKS) else None)
 
 
@@ -107,13 +108,9 @@ def _distance(value: str, known: tuple[str, ...]) -> int:
     return min((osa_distance(value, k, 2) for k in known), default=3)
 
 
-def _nearer_namespace(value: str, context: NluContext) -> bool:
-    """Whether `value` reads as a typo of a namespace rather than of a cluster."""
-    return _distance(value, context.namespaces) < min(3, _distance(value, context.clusters))
-
-
-def _nearer_cluster(value: str, context: NluContext) -> bool:
-    return _distance(value, context.clusters) < min(3, _distance(value, context.namespaces))
+def _nearer(value: str, these: tuple[str, ...], than: tuple[str, ...]) -> bool:
+    """Whether `value` reads as a typo of one of `these` rather than of one of `than`."""
+    return _distance(value, these) < min(3, _distance(value, than))
 
 
 def _names_nothing_here(value: str, context: NluContext) -> bool:
@@ -173,7 +170,7 @@ def _namespace_value(scan: Scan, value: str, explicit: bool, guessed: bool = Fal
     if guessed and context is not None:
         if not known and not _names_nothing_here(value, context):
             return None
-        if not known and context.clusters and _nearer_cluster(value, context):
+        if not known and context.clusters and _nearer(value, context.clusters, context.namespaces):
             # "pods in prdo": a typo of a cluster, so the answer can ask "did you mean prod?".
             return _take(scan, "cluster", value, MASK_CLUSTER)
     if not explicit and scan.has("all_namespaces"):

@@ -117,10 +117,10 @@ kubernetes k8s kube kubectl k please again since ago today yesterday tonight mor
 
 NOT_SCOPE_WORDS = word_set("""
 general use particular short place sync order progress practice theory total detail details advance case parallel
-bulk yaml json table tables text csv wide brief words english plain fire trouble danger prod production staging
+bulk yaml json table tables text csv wide brief words english plain fire trouble danger
 loop loops chunks batches time real reality future past meantime line lines question mind call shift hand
 env envs environment environments var vars variables aws amazon gcp google azure cloud prem premise premises
-""") - word_set("prod production staging")
+""")
 """Words that follow "in" or "on" in ordinary sentences ("in general", "on fire"); never a namespace or cluster."""
 
 MASK_NAME = "xname"

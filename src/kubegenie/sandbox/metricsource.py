@@ -141,7 +141,8 @@ def running_containers(pod: Obj) -> list[Obj]:
     return found
 
 
-def _quantity(value: Any) -> Decimal | None:
+def parse_quantity(value: Any) -> Decimal | None:
+    """A quantity's value, or None for anything that is not one (missing, malformed, another type)."""
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         return None
     try:
@@ -154,18 +155,18 @@ def container_usage(container: Obj, annotations: dict[str, Any]) -> Usage:
     resources = container.get("resources") or {}
     requests, limits = resources.get("requests") or {}, resources.get("limits") or {}
     image_cpu, image_memory = _image_default(str(container.get("image", "")))
-    cpu = _quantity(annotations.get(CPU_ANNOTATION))
+    cpu = parse_quantity(annotations.get(CPU_ANNOTATION))
     if cpu is None:
-        request = _quantity(requests.get("cpu"))
+        request = parse_quantity(requests.get("cpu"))
         cpu = request * CPU_REQUEST_FRACTION if request is not None else image_cpu
-    memory = _quantity(annotations.get(MEMORY_ANNOTATION))
+    memory = parse_quantity(annotations.get(MEMORY_ANNOTATION))
     if memory is None:
-        request = _quantity(requests.get("memory"))
+        request = parse_quantity(requests.get("memory"))
         memory = request * MEMORY_REQUEST_FRACTION if request is not None else Decimal(image_memory)
-    limit = _quantity(limits.get("memory"))
+    limit = parse_quantity(limits.get("memory"))
     if limit is not None:
         memory = min(memory, limit)  # above the limit the container is OOMKilled, never sampled
-    cpu_limit = _quantity(limits.get("cpu"))
+    cpu_limit = parse_quantity(limits.get("cpu"))
     if cpu_limit is not None:
         cpu = min(cpu, cpu_limit)  # CFS throttling caps usage at the limit
     return Usage(max(cpu, Decimal(0)), max(int(memory), 0))
@@ -188,8 +189,8 @@ def system_overhead(node: Obj) -> Usage:
     """kubelet, container runtime and system daemons: a share of the node, within plausible bounds."""
     state = node.get("status") or {}
     size = state.get("allocatable") or state.get("capacity") or {}
-    cpu = _quantity(size.get("cpu")) or Decimal(2)
-    memory = _quantity(size.get("memory")) or Decimal(4096 * MI)
+    cpu = parse_quantity(size.get("cpu")) or Decimal(2)
+    memory = parse_quantity(size.get("memory")) or Decimal(4096 * MI)
     overhead_cpu = min(max(cpu * Decimal("0.03"), Decimal("0.05")), Decimal("0.25"))
     overhead_memory = min(max(memory * Decimal("0.06"), Decimal(300 * MI)), Decimal(1536 * MI))
     return Usage(overhead_cpu.quantize(Decimal("0.001")), int(overhead_memory))

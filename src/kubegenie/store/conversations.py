@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, func, select
 
 from kubegenie.store.database import Database
 from kubegenie.store.models import CONVERSATIONS, TURNS
@@ -34,15 +34,13 @@ class ConversationRepository:
         now = self._clock()
         with self._db.begin() as conn:
             # Touching the conversation row first locks it (PostgreSQL), so concurrent appends take turns.
-            self._touch(conn, conversation_id, user, now)
+            self._touch(conn, conversation_id, user, now, state)
             seq = conn.execute(select(func.coalesce(func.max(TURNS.c.seq), 0))
                                .where(TURNS.c.conversation_id == conversation_id)).scalar_one() + 1
             conn.execute(TURNS.insert(), [{
                 "conversation_id": conversation_id, "seq": seq, "role": role, "text": text, "intent": intent,
                 "payload": payload, "task_id": task_id, "created_at": now,
             }])
-            if state is not None:
-                conn.execute(update(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation_id).values(state=state))
         return TurnRecord(conversation_id=conversation_id, seq=seq, role=role, text=text, intent=intent,
                           payload=payload, task_id=task_id, created_at=now)
 
@@ -67,8 +65,7 @@ class ConversationRepository:
     def save_state(self, conversation_id: str, state: JsonObject, *, user: str | None = None) -> None:
         now = self._clock()
         with self._db.begin() as conn:
-            self._touch(conn, conversation_id, user, now)
-            conn.execute(update(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation_id).values(state=state))
+            self._touch(conn, conversation_id, user, now, state)
 
     def recent(self, *, user: str | None = None, limit: int = 50) -> list[ConversationRecord]:
         """Most recently active first."""
@@ -83,10 +80,13 @@ class ConversationRepository:
             conn.execute(TURNS.delete().where(TURNS.c.conversation_id == conversation_id))
             return conn.execute(CONVERSATIONS.delete().where(CONVERSATIONS.c.id == conversation_id)).rowcount == 1
 
-    def _touch(self, conn: Any, conversation_id: str, user: str | None, now: datetime) -> None:
-        insert = self._db.insert(CONVERSATIONS).values(id=conversation_id, user=user, state=None, created_at=now,
+    def _touch(self, conn: Any, conversation_id: str, user: str | None, now: datetime,
+               state: JsonObject | None = None) -> None:
+        """Create the conversation row or mark it active (and set its state, when given), in one statement."""
+        insert = self._db.insert(CONVERSATIONS).values(id=conversation_id, user=user, state=state, created_at=now,
                                                        updated_at=now)
-        conn.execute(insert.on_conflict_do_update(index_elements=["id"], set_={"updated_at": now}))
+        changes: dict[str, Any] = {"updated_at": now} if state is None else {"updated_at": now, "state": state}
+        conn.execute(insert.on_conflict_do_update(index_elements=["id"], set_=changes))
 
 
 def _turn(row: Row[Any]) -> TurnRecord:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from kubernetes import client, config
 from kubegenie.sandbox import bootstrap
 from kubegenie.sandbox.store import Obj
 from tests.support import kubectl as kubectl_support
+from tests.support.polling import wait_simulated
 from tests.support.sandbox import SandboxEnv, start_sandbox, unique_name
 
 SPEED = 20.0
@@ -63,14 +63,7 @@ class Sim:
 
     def wait(self, what: str, check: Callable[[], T | None], simulated: float, poll: float = 0.1) -> T:
         """Poll `check` until it returns something truthy, for at most `simulated` seconds of cluster time."""
-        deadline = time.monotonic() + simulated / self.speed + 10
-        last: T | None = None
-        while time.monotonic() < deadline:
-            last = check()
-            if last:
-                return last
-            time.sleep(poll)
-        raise AssertionError(f"timed out after {simulated:.0f} simulated seconds waiting for {what} (last: {last!r})")
+        return wait_simulated(what, check, simulated, self.speed, grace=10, poll=poll)
 
     def store_get(self, key: str, namespace: str, name: str) -> Obj | None:
         return self.on_loop(lambda: self.env.cluster.store.get(key, namespace, name))

@@ -40,9 +40,9 @@ def node_rows(view: ClusterView) -> list[list[Any]]:
 NODE_COLUMNS = ["Name", "Status", "Roles", "Kubelet", "Pods", "CPU requested", "Memory requested"]
 
 
-def _problems(view: ClusterView, states: dict[str, list[Obj]]) -> list[str]:
+def _problems(view: ClusterView, nodes: list[Obj], states: dict[str, list[Obj]]) -> list[str]:
     problems = []
-    not_ready = [n["metadata"]["name"] for n in view.cache.select("nodes") if node_ready(n) != "Ready"]
+    not_ready = [n["metadata"]["name"] for n in nodes if node_ready(n) != "Ready"]
     if not_ready:
         problems.append(f"{len(not_ready)} node(s) not ready: {', '.join(not_ready)}")
     failing = states.get("failing", [])
@@ -83,7 +83,7 @@ def overview(views: Views) -> AgentResult:
                  f"{len(cache.namespaces())} namespaces, **{len(pods)} pods** ("
                  + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in states.most_common()) + ").",
                  "Workloads: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + "."]
-        problems = _problems(view, by_state)
+        problems = _problems(view, nodes, by_state)
         lines.append("Problems at a glance:\n" + "\n".join(f"- {p}" for p in problems) if problems
                      else "No problems at a glance.")
         sections.append("\n".join(lines) + view.stale_note())

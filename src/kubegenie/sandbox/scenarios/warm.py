@@ -30,10 +30,11 @@ from kubegenie.sandbox.sim.controllers.deployment import (
 )
 from kubegenie.sandbox.sim.controllers.workload import pod_from_template
 from kubegenie.sandbox.sim.kube import owner_ref, set_condition, timestamp
-from kubegenie.sandbox.sim.pods import ContainerState, PodRuntime, container_status, pod_conditions
+from kubegenie.sandbox.sim.nodeagent import host_ip_for
+from kubegenie.sandbox.sim.pods import ContainerState, PodRuntime, container_id, container_status, pod_conditions
 from kubegenie.sandbox.store import Obj
 from kubegenie.sandbox.telemetry.series import spec_for
-from kubegenie.sandbox.telemetry.timeline import OOM_EXIT_CODE, container_id, leak_starts
+from kubegenie.sandbox.telemetry.timeline import OOM_EXIT_CODE, leak_starts
 
 if TYPE_CHECKING:
     from kubegenie.sandbox.cluster import Cluster
@@ -96,7 +97,7 @@ class WarmStarter:
         nodes = cluster.store.list_sorted("nodes")
         self.placement = Placement(nodes, self.rng)
         self.node_created = {node["metadata"]["name"]: created(node) for node in nodes}
-        self.host_ips = {node["metadata"]["name"]: _internal_ip(node) for node in nodes}
+        self.host_ips = {node["metadata"]["name"]: host_ip_for(node, index) for index, node in enumerate(nodes)}
         self.next_ip: dict[str, int] = {}
         self.result = WarmResult()
         self.quotas = QuotaBudget(cluster, now)
@@ -334,9 +335,3 @@ def _uid(seed: int, identity: str) -> str:
     digest = hashlib.sha256(f"uid/{seed}/{identity}".encode()).hexdigest()
     return f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-a{digest[17:20]}-{digest[20:32]}"
 
-
-def _internal_ip(node: Obj) -> str:
-    for address in (node.get("status") or {}).get("addresses") or []:
-        if address.get("type") == "InternalIP":
-            return str(address.get("address"))
-    return ""

@@ -124,6 +124,12 @@ class Controller(Component):
                 self._failures.pop(key, None)
         return handled
 
+    def back_off(self, failures: dict[Key, int], key: Key, backoff: tuple[float, float]) -> None:
+        """Count one more failure of `key` in `failures` and try it again after (base, cap) exponential back-off;
+        a controller keeps such counters apart from its error retries, whose delays they must not change."""
+        count = failures[key] = failures.get(key, 0) + 1
+        self.enqueue_after(key, min(backoff[1], backoff[0] * 2 ** (count - 1)))
+
     def _retry(self, key: Key, why: str, level: int) -> None:
         failures = self._failures.get(key, 0) + 1
         self._failures[key] = failures

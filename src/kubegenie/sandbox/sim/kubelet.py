@@ -6,7 +6,6 @@ finishes graceful deletions and writes `pod.status` and events, driven by pod ch
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING
 
 from kubegenie.domain import quantity
@@ -19,6 +18,7 @@ from kubegenie.sandbox.sim.pods import (
     ContainerRun,
     ContainerState,
     PodRuntime,
+    container_id,
     container_status,
     pod_conditions,
     pod_phase,
@@ -361,8 +361,7 @@ class Kubelet(Controller):
             c.restart_count += 1
         if c.terminated is not None:
             c.last_terminated, c.terminated = c.terminated, None
-        digest = hashlib.sha256(f"{rt.uid}/{c.name}/{c.instances}".encode()).hexdigest()
-        c.container_id = f"containerd://{digest}"
+        c.container_id = container_id(rt.uid, c.name, c.instances)
         c.image_id = images.parse(c.image).image_id
         created = f"Created container: {c.name}" if self.minor >= 32 else f"Created container {c.name}"
         self._event(pod, c, "Normal", "Created", created)

@@ -1,7 +1,6 @@
 """Where a simulation finds pods without scanning them all: an index by node and one by namespace and label,
 rebuilt when the simulation starts and kept from the store's change stream, so the kubelets, the endpoints
-controllers and the workload controllers look up the pods they care about. Pods controlled by an owner come
-from the garbage collector's index of dependents (`controlled`).
+controllers and the workload controllers look up the pods they care about.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from kubegenie.sandbox.selectors import LabelSelector
 from kubegenie.sandbox.sim.controller import Component
-from kubegenie.sandbox.sim.kube import Key, controller_ref, key_of
+from kubegenie.sandbox.sim.kube import Key, key_of
 from kubegenie.sandbox.store import Change, Obj
 
 if TYPE_CHECKING:
@@ -97,12 +96,6 @@ class PodIndex(Component):
                 return []
         pods = self.store.iter("pods", namespace) if candidates is None else self._objects(candidates)
         return [pod for pod in pods if selector.matches(pod["metadata"].get("labels"))]
-
-    def controlled(self, owner: Obj) -> list[Obj]:
-        """Pods whose controller reference is `owner`."""
-        uid = owner["metadata"]["uid"]
-        return [obj for obj in self.cluster.gc.dependents(uid) if obj.get("kind") == "Pod"
-                and (controller_ref(obj) or {}).get("uid") == uid]
 
     def _objects(self, keys: set[Key] | tuple[()]) -> list[Obj]:
         # Sorted, so what controllers do with the pods does not depend on string hashing.

@@ -5,12 +5,18 @@ lastState, restartCount, ready and started. The state machine that advances cont
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from kubegenie.sandbox.sim.annotations import Behaviour
 from kubegenie.sandbox.sim.images import parse
 from kubegenie.sandbox.sim.kube import set_condition, timestamp
 from kubegenie.sandbox.store import Obj
+
+
+def container_id(uid: str, name: str, instance: int) -> str:
+    """The ID the simulated kubelet gives the n-th (1-based) instance of a container."""
+    return "containerd://" + hashlib.sha256(f"{uid}/{name}/{instance}".encode()).hexdigest()
 
 
 @dataclass

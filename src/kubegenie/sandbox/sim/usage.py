@@ -98,7 +98,8 @@ def oom_delay(base: float | None, pattern: str, limit_bytes: float | None) -> fl
     return None
 
 
-def _limit(container: Obj, resource: str) -> float | None:
+def container_limit(container: Obj, resource: str) -> float | None:
+    """A container's limit of `resource` in base units (cores, bytes), or None when it sets none."""
     value = ((container.get("resources") or {}).get("limits") or {}).get(resource)
     try:
         return float(quantity.parse(value)) if value is not None else None
@@ -106,18 +107,24 @@ def _limit(container: Obj, resource: str) -> float | None:
         return None
 
 
+def declared_base(pod: Obj, container: Obj) -> tuple[str, float, float]:
+    """(pattern, CPU millicores, memory bytes) a container declares in its pod's annotations, else the usage
+    its requests imply, before any pattern applies."""
+    annotations = (pod.get("metadata") or {}).get("annotations") or {}
+    behaviour = container_behaviour(annotations, str(container.get("name", "")))
+    fallback = container_usage(container, {})
+    cpu = behaviour.cpu_millicores if behaviour.cpu_millicores is not None else float(fallback.cpu * 1000)
+    memory = behaviour.memory_bytes if behaviour.memory_bytes is not None else float(fallback.memory)
+    return behaviour.pattern, cpu, memory
+
+
 def container_sample(pod: Obj, container: Obj, seed: int, at: float, started: float) -> Usage:
     """The usage of one running container of `pod` at `at`, capped by its limits."""
-    annotations = (pod.get("metadata") or {}).get("annotations") or {}
-    name = str(container.get("name", ""))
-    behaviour = container_behaviour(annotations, name)
-    fallback = container_usage(container, {})
-    key = f"{seed}/{pod['metadata'].get('uid', '')}/{name}"
-    base_cpu = behaviour.cpu_millicores if behaviour.cpu_millicores is not None else float(fallback.cpu * 1000)
-    base_memory = behaviour.memory_bytes if behaviour.memory_bytes is not None else float(fallback.memory)
-    cpu = cpu_millicores(base_cpu, behaviour.pattern, key, at)
-    memory = memory_bytes(base_memory, behaviour.pattern, key, at, started)
-    cpu_limit, memory_limit = _limit(container, "cpu"), _limit(container, "memory")
+    pattern, base_cpu, base_memory = declared_base(pod, container)
+    key = f"{seed}/{pod['metadata'].get('uid', '')}/{container.get('name', '')}"
+    cpu = cpu_millicores(base_cpu, pattern, key, at)
+    memory = memory_bytes(base_memory, pattern, key, at, started)
+    cpu_limit, memory_limit = container_limit(container, "cpu"), container_limit(container, "memory")
     if cpu_limit is not None:
         cpu = min(cpu, cpu_limit * 1000)
     if memory_limit is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TextIO
 
 from kubegenie.sandbox.sim.kube import seconds
@@ -86,9 +86,7 @@ class Exporter:
                     if hi <= lo:
                         continue
                     instance = run.container_id or f"{item.container_id}-{index}"
-                    labels = container_labels(ContainerSeries(
-                        item.namespace, item.pod, item.container, item.node, item.image, item.pod_uid, instance,
-                        item.qos, item.spec, item.runs))
+                    labels = container_labels(replace(item, container_id=instance))
                     spec, begin = item.spec, run.start
                     if family is cpu:
                         points = ((t, round(series.cpu_seconds(spec, begin, t), 6)) for t in grid(lo, hi, self.step))

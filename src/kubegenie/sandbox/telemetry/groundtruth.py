@@ -6,23 +6,18 @@ problems the scenario lists. Tests and benchmarks score agents against it; agent
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from kubegenie.sandbox.metricsource import container_usage
 from kubegenie.sandbox.scenarios.model import Problem
 from kubegenie.sandbox.scenarios.nodes import PRICE_ANNOTATION
 from kubegenie.sandbox.sim import images, usage
 from kubegenie.sandbox.sim.annotations import node_conditions, pod_behaviours
+from kubegenie.sandbox.sim.kube import timestamp
 from kubegenie.sandbox.store import Obj
 from kubegenie.sandbox.telemetry import series
 from kubegenie.sandbox.telemetry.history import ContainerSeries, History
 
 SCHEMA = "sandbox.kubegenie.io/ground-truth/v1"
-
-
-def _iso(moment: float) -> str:
-    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _container(item: ContainerSeries, start: float, end: float) -> dict[str, Any]:
@@ -69,9 +64,8 @@ def _declared_failures(pod: Obj) -> list[dict[str, Any]]:
             restarts = spec.get("restartPolicy", "Always") != "Never"
             found.append({**base, "kind": "CrashLoopBackOff" if restarts else "Failed", "exitCode": behaviour.exit_code,
                           "detail": f"exits with code {behaviour.exit_code} after {behaviour.run_seconds:g}s"})
-        limit = series.spec_for(pod, container, 0).memory_limit
-        memory = behaviour.memory_bytes if behaviour.memory_bytes is not None else \
-            float(container_usage(container, {}).memory)
+        spec = series.spec_for(pod, container, 0)
+        limit, memory = spec.memory_limit, spec.memory_base
         if limit is not None and memory > limit:
             found.append({**base, "kind": "OOMKilled", "exitCode": 137,
                           "detail": f"uses {int(memory)} bytes with a {int(limit)} byte limit"})
@@ -104,7 +98,7 @@ def ground_truth(history: History, cluster_name: str, scenario: str, problems: t
     diurnal = [f"{c['namespace']}/{c['pod']}/{c['container']}" for c in containers if c["pattern"] == "diurnal"]
     return {
         "schema": SCHEMA, "cluster": cluster_name, "scenario": scenario, "seed": history.seed,
-        "generatedAt": now, "loadedAt": history.loaded_at, "loadedAtTime": _iso(history.loaded_at),
+        "generatedAt": now, "loadedAt": history.loaded_at, "loadedAtTime": timestamp(history.loaded_at),
         "history": {"start": start, "end": now, "seconds": history.history},
         "patterns": {
             "diurnal": {"peakHourUtc": series.PEAK_HOUR_UTC, "amplitude": series.DIURNAL_AMPLITUDE,

@@ -113,10 +113,6 @@ class HistoryUsage(UsageSource):
         super().__init__(history.cluster)
         self.history = history
 
-    def _sample_time(self) -> float:
-        now = self.history.now()
-        return now - now % RESOLUTION
-
     def pod(self, pod: Obj) -> PodUsage | None:
         containers = running_containers(pod)
         if not containers:

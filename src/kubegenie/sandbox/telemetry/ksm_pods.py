@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kubegenie.domain import quantity
-from kubegenie.sandbox.sim.kube import seconds
+from kubegenie.sandbox.metricsource import parse_quantity
+from kubegenie.sandbox.sim.kube import condition, seconds
 from kubegenie.sandbox.store import Obj
 from kubegenie.sandbox.telemetry.exposition import Family, sanitize
 
@@ -26,17 +26,8 @@ def resource_labels(name: str) -> tuple[str, str]:
 
 
 def quantity_value(value: object) -> float | None:
-    try:
-        return float(quantity.parse(value))  # type: ignore[arg-type]
-    except (quantity.QuantityError, TypeError):
-        return None
-
-
-def _condition(pod: Obj, kind: str) -> Obj | None:
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == kind:
-            return dict(cond)
-    return None
+    amount = parse_quantity(value)
+    return float(amount) if amount is not None else None
 
 
 class PodFamilies:
@@ -122,8 +113,8 @@ class PodFamilies:
         if phase:
             for candidate in PHASES:
                 self.phase.add_labels((*base, ("phase", candidate)), 1 if candidate == phase else 0)
-        self._condition(self.ready, base, _condition(pod, "Ready"))
-        scheduled = _condition(pod, "PodScheduled")
+        self._condition(self.ready, base, condition(pod, "Ready"))
+        scheduled = condition(pod, "PodScheduled")
         self._condition(self.scheduled, base, scheduled)
         if scheduled and scheduled.get("status") == "False" and scheduled.get("reason") == "Unschedulable":
             self.unschedulable.add_labels(base, 1)

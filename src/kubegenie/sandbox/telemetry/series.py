@@ -13,10 +13,7 @@ import math
 from array import array
 from dataclasses import dataclass
 
-from kubegenie.domain import quantity
-from kubegenie.sandbox.metricsource import container_usage
 from kubegenie.sandbox.sim import usage
-from kubegenie.sandbox.sim.annotations import container_behaviour
 from kubegenie.sandbox.store import Obj
 
 DAY = 86400.0
@@ -52,28 +49,14 @@ def series_key(seed: int, namespace: str, pod: str, container: str) -> str:
     return f"{seed}/{namespace}/{pod}/{container}"
 
 
-def _limit(container: Obj, resource: str) -> float | None:
-    value = ((container.get("resources") or {}).get("limits") or {}).get(resource)
-    if value is None:
-        return None
-    try:
-        return float(quantity.parse(value))
-    except quantity.QuantityError:
-        return None
-
-
 def spec_for(pod: Obj, container: Obj, seed: int) -> SeriesSpec:
     """The series of `container` of `pod`: declared usage from annotations, else the metrics default."""
     meta = pod.get("metadata") or {}
-    name = str(container.get("name", ""))
-    behaviour = container_behaviour(meta.get("annotations") or {}, name)
-    fallback = container_usage(container, {})
-    cpu = behaviour.cpu_millicores if behaviour.cpu_millicores is not None else float(fallback.cpu * 1000)
-    memory = behaviour.memory_bytes if behaviour.memory_bytes is not None else float(fallback.memory)
-    cpu_limit = _limit(container, "cpu")
-    return SeriesSpec(series_key(seed, str(meta.get("namespace", "")), str(meta.get("name", "")), name),
-                      behaviour.pattern, cpu, memory, cpu_limit * 1000 if cpu_limit is not None else None,
-                      _limit(container, "memory"))
+    pattern, cpu, memory = usage.declared_base(pod, container)
+    cpu_limit = usage.container_limit(container, "cpu")
+    key = series_key(seed, str(meta.get("namespace", "")), str(meta.get("name", "")), str(container.get("name", "")))
+    return SeriesSpec(key, pattern, cpu, memory, cpu_limit * 1000 if cpu_limit is not None else None,
+                      usage.container_limit(container, "memory"))
 
 
 # --- instant values -----------------------------------------------------------------------------------------

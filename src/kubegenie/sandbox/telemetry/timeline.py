@@ -5,12 +5,12 @@ is OOM-killed every `oom_delay` seconds and restarted), followed by the runs the
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kubegenie.sandbox.sim.kube import seconds
+from kubegenie.sandbox.sim.pods import container_id
 from kubegenie.sandbox.store import Obj
 
 RESTART_GAP = 10.0
@@ -29,11 +29,6 @@ class Run:
 
     def covers(self, t: float) -> bool:
         return self.start <= t and (self.end is None or t < self.end)
-
-
-def container_id(uid: str, name: str, instance: int) -> str:
-    """The ID the simulated kubelet gives the n-th (1-based) instance of a container."""
-    return "containerd://" + hashlib.sha256(f"{uid}/{name}/{instance}".encode()).hexdigest()
 
 
 def leak_starts(first_start: float, oom_delay: float, until: float) -> list[float]:

@@ -87,9 +87,7 @@ class ReplicaSetController(Controller):
                     pod = self.writer.create("pods", rs["metadata"]["namespace"], pod_from_template(rs, template))
                 except api_status.ApiError as exc:
                     self.event(rs, "Warning", "FailedCreate", f"Error creating: {exc.message}")
-                    failures = self._create_failures.get(key, 0) + 1
-                    self._create_failures[key] = failures
-                    self.enqueue_after(key, min(FAILURE_BACKOFF[1], FAILURE_BACKOFF[0] * 2 ** (failures - 1)))
+                    self.back_off(self._create_failures, key, FAILURE_BACKOFF)
                     return exc.message
                 self._create_failures.pop(key, None)
                 self.event(rs, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")

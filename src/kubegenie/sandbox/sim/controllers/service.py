@@ -53,9 +53,7 @@ class ServiceController(Controller):
             if address is None:
                 self.event(service, "Warning", "SyncLoadBalancerFailed", "Error syncing load balancer: failed to "
                            f"ensure load balancer: {refused or 'no available IPs in the pool'}")
-                failures = self._sync_failures.get(key, 0) + 1
-                self._sync_failures[key] = failures
-                self.enqueue_after(key, min(RETRY[1], RETRY[0] * 2 ** (failures - 1)))
+                self.back_off(self._sync_failures, key, RETRY)
                 return
             self._sync_failures.pop(key, None)
             entry = {"ip": address}

@@ -165,9 +165,7 @@ class StatefulSetController(Controller):
         except api_status.ApiError as exc:
             self.event(sts, "Warning", "FailedCreate", f"create Pod {pod_name} in StatefulSet {set_name} failed "
                        f"error: {exc.message}")
-            failures = self._create_failures.get(key, 0) + 1
-            self._create_failures[key] = failures
-            self.enqueue_after(key, min(FAILURE_BACKOFF[1], FAILURE_BACKOFF[0] * 2 ** (failures - 1)))
+            self.back_off(self._create_failures, key, FAILURE_BACKOFF)
             return
         self._create_failures.pop(key, None)
         self.event(sts, "Normal", "SuccessfulCreate", f"create Pod {pod_name} in StatefulSet {set_name} successful")
