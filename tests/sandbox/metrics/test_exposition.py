@@ -11,6 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from kubegenie.sandbox.telemetry import series
+from kubegenie.sandbox.telemetry.ksm_pods import quantity_value
 from tests.support.scenario import ScenarioEnv
 
 REQUIRED = ("container_cpu_usage_seconds", "container_memory_working_set_bytes", "kube_pod_info",
@@ -110,3 +111,8 @@ def test_a_scrape_streams_while_the_api_keeps_answering(shop: ScenarioEnv) -> No
             families = [family.name for family in text_string_to_metric_families(body.decode())]
             assert families[0].startswith("container_") and families[-1] == "kubegenie_sandbox_scrape_duration_seconds"
             assert len(families) == len(set(families)) > 50
+
+
+def test_quantities_that_are_missing_or_malformed_give_no_sample_rather_than_a_failed_scrape() -> None:
+    assert quantity_value("1Gi") == 2**30 and quantity_value("250m") == 0.25 and quantity_value(3) == 3.0
+    assert [quantity_value(value) for value in (None, {}, [], "lots", True)] == [None] * 5
