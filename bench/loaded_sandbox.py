@@ -18,6 +18,8 @@ from kubegenie.sandbox.objects import WriteOptions
 from kubegenie.sandbox.runtime import RunningSandbox, SandboxConfig, settle_memory
 
 OPTIONS = WriteOptions(field_manager="bench", field_validation="Ignore")
+KUBELET = WriteOptions(field_manager="kubelet", field_validation="Ignore")  # status as a kubelet writes it
+STARTED = "2026-11-20T10:00:00Z"
 
 
 def _rtype(cluster: Cluster, group: str, version: str, plural: str):  # type: ignore[no-untyped-def]
@@ -58,15 +60,22 @@ async def populate(cluster: Cluster, nodes: int, pods: int, namespaces: int = 20
                  "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
                  "env": [{"name": "LOG_LEVEL", "value": "info"}]}]}}, OPTIONS)
         running = {"phase": "Running", "podIP": f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}",
-                   "hostIP": "192.168.0.1", "qosClass": "Burstable",
-                   "conditions": [{"type": kind, "status": "True"} for kind in
-                                  ("Initialized", "Ready", "ContainersReady", "PodScheduled")],
+                   "podIPs": [{"ip": f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}"}],
+                   "hostIP": "192.168.0.1", "hostIPs": [{"ip": "192.168.0.1"}], "qosClass": "Burstable",
+                   "startTime": STARTED,
+                   "conditions": [{"type": kind, "status": "True", "lastProbeTime": None,
+                                   "lastTransitionTime": STARTED} for kind in
+                                  ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady",
+                                   "PodScheduled")],
                    "containerStatuses": [{"name": "app", "ready": True, "restartCount": index % 4,
                                           "image": f"registry.example.com/{app}:1.4.2", "started": True,
                                           "imageID": "registry.example.com/app@sha256:" + "0" * 64,
                                           "containerID": f"containerd://{index:064x}",
-                                          "state": {"running": {"startedAt": "2026-11-20T10:00:00Z"}}}]}
-        objects.update_status(pod_type, {**created, "status": running})
+                                          "lastState": {},
+                                          "state": {"running": {"startedAt": STARTED}}}]}
+        unchecked = {**created["metadata"], "resourceVersion": None}
+        objects.update(pod_type, namespace, name, {**created, "metadata": unchecked, "status": running}, KUBELET,
+                       subresource="status")
 
 
 async def serve(args: argparse.Namespace) -> None:

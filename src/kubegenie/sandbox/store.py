@@ -2,7 +2,8 @@
 a bounded change history per type for watch resumption, and fan-out of changes to watchers and listeners.
 
 It stores what it is given: defaulting, validation and API semantics live in `objects.py`. Stored
-dicts are never mutated after they are stored; a write always stores a new dict.
+dicts are never mutated after they are stored; a write always stores a new dict. That lets objects share what
+they have in common: managedFields field sets are kept once (`sharedfields.py`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import orjson
 
 from kubegenie.sandbox import status
 from kubegenie.sandbox.selectors import FieldSelector, LabelSelector
+from kubegenie.sandbox.sharedfields import SharedFieldSets
 
 Obj = dict[str, Any]
 
@@ -117,6 +119,7 @@ class Store:
         self._compacted: dict[str, int] = {}
         self._watchers: dict[str, set[Watcher]] = defaultdict(set)
         self._listeners: list[Callable[[Change], None]] = []
+        self._field_sets = SharedFieldSets()
 
     # --- reads ---------------------------------------------------------------------------------------
 
@@ -188,6 +191,7 @@ class Store:
     def create(self, key: str, obj: Obj) -> Obj:
         """Store a new object; metadata.resourceVersion is set here. Caller checks for existence."""
         meta = obj["metadata"]
+        self._field_sets.share(meta)
         rv = self._next_rv()
         meta["resourceVersion"] = str(rv)
         self._data[key].setdefault(meta.get("namespace", ""), {})[meta["name"]] = obj
@@ -200,6 +204,7 @@ class Store:
         meta = obj["metadata"]
         namespace = meta.get("namespace", "")
         old = self._data[key][namespace][meta["name"]]
+        self._field_sets.share(meta, old["metadata"])
         rv = self._next_rv()
         meta["resourceVersion"] = str(rv)
         self._data[key][namespace][meta["name"]] = obj
