@@ -72,7 +72,7 @@ def test_the_weekday_afternoon_peak() -> None:
     saturday = series.smooth_cpu_millicores(spec, MONDAY_2PM + 5 * 86400)
     assert peak == pytest.approx(200.0 * 1.5)
     assert night == pytest.approx(200.0 * 0.5)
-    assert saturday == pytest.approx(peak * series.WEEKEND_FACTOR)
+    assert saturday == pytest.approx(peak * usage.WEEKEND_FACTOR)
 
 
 def test_durations() -> None:

@@ -32,14 +32,6 @@ class InstanceType:
     arch: str = "amd64"
     gpus: int = 0
 
-    @property
-    def family(self) -> str:
-        return self.name.split(".", 1)[0]
-
-    @property
-    def size(self) -> str:
-        return self.name.split(".", 1)[-1]
-
     def hourly(self, capacity_type: str) -> float:
         price = self.on_demand_hourly * (SPOT_RATIO if capacity_type == "spot" else 1.0)
         return round(price, 6)

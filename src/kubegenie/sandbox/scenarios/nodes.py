@@ -27,7 +27,6 @@ class PlannedNode:
 
     body: Obj
     pool: NodePool
-    hourly_price: float
 
 
 def pod_cidr(index: int) -> str:
@@ -104,12 +103,12 @@ def _address_in(name: str) -> str | None:
     return ".".join(match.groups()) if match else None
 
 
-def plan_nodes(pools: tuple[NodePool, ...], region: str, seed: int, first_index: int = 0) -> list[PlannedNode]:
+def plan_nodes(pools: tuple[NodePool, ...], region: str, seed: int) -> list[PlannedNode]:
     """Node bodies for every pool, named and addressed reproducibly from `seed`."""
     rng = random.Random(f"nodes/{seed}")
     used: set[str] = set()
     planned = []
-    index = first_index
+    index = 0
     for pool in pools:
         capacity, allocatable, price = _sizes(pool)
         for number in range(pool.count):
@@ -150,5 +149,5 @@ def plan_nodes(pools: tuple[NodePool, ...], region: str, seed: int, first_index:
                                     "nodeInfo": {"containerRuntimeVersion": "containerd://1.7.22",
                                                  "kernelVersion": "6.1.109-118.189.amzn2023.x86_64",
                                                  "osImage": "Amazon Linux 2023.6.20241010"}}}
-            planned.append(PlannedNode(body, pool, price))
+            planned.append(PlannedNode(body, pool))
     return planned

@@ -53,11 +53,16 @@ def _noise(key: str, kind: str, t: float) -> float:
     return 1.0 + NOISE * (2.0 * unit(key, kind, int(t // 60)) - 1.0)
 
 
+PEAK_HOUR_UTC = 14.0
+DIURNAL_AMPLITUDE = 0.5
+WEEKEND_FACTOR = 0.6
+
+
 def diurnal(t: float) -> float:
     hour = (t % 86400.0) / 3600.0
     weekday = int(t // 86400.0 + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
-    factor = 1.0 + 0.5 * math.cos(2.0 * math.pi * (hour - 14.0) / 24.0)
-    return factor * (0.6 if weekday >= 5 else 1.0)
+    factor = 1.0 + DIURNAL_AMPLITUDE * math.cos(2.0 * math.pi * (hour - PEAK_HOUR_UTC) / 24.0)
+    return factor * (WEEKEND_FACTOR if weekday >= 5 else 1.0)
 
 
 def in_spike(key: str, t: float) -> bool:

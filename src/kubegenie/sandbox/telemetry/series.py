@@ -17,11 +17,8 @@ from kubegenie.sandbox.sim import usage
 from kubegenie.sandbox.store import Obj
 
 DAY = 86400.0
-WEEKEND_FACTOR = 0.6
-PEAK_HOUR_UTC = 14.0
-DIURNAL_AMPLITUDE = 0.5
 _RADIANS_PER_SECOND = 2.0 * math.pi / DAY
-_PEAK_OFFSET = PEAK_HOUR_UTC * 3600.0
+_PEAK_OFFSET = usage.PEAK_HOUR_UTC * 3600.0
 
 
 @dataclass(frozen=True)
@@ -107,7 +104,7 @@ def cpu_seconds(spec: SeriesSpec, start: float, end: float) -> float:
 
 def _weekday_factor(t: float) -> float:
     weekday = int(t // DAY + 3) % 7  # as usage.diurnal counts: 1970-01-01 was a Thursday, 0 is Monday
-    return WEEKEND_FACTOR if weekday >= 5 else 1.0
+    return usage.WEEKEND_FACTOR if weekday >= 5 else 1.0
 
 
 def _diurnal_integral(base: float, cap: float | None, start: float, end: float) -> float:
@@ -129,12 +126,12 @@ def _day_integral(scale: float, cap: float | None, t1: float, t2: float) -> floa
     a, b = _theta(t1), _theta(t1) + (t2 - t1) * _RADIANS_PER_SECOND
 
     def free(lo: float, hi: float) -> float:
-        return scale * ((hi - lo) + DIURNAL_AMPLITUDE * (math.sin(hi) - math.sin(lo))) / _RADIANS_PER_SECOND
+        return scale * ((hi - lo) + usage.DIURNAL_AMPLITUDE * (math.sin(hi) - math.sin(lo))) / _RADIANS_PER_SECOND
 
     total = free(a, b)
     if cap is None or scale <= 0:
         return total
-    threshold = (cap / scale - 1.0) / DIURNAL_AMPLITUDE
+    threshold = (cap / scale - 1.0) / usage.DIURNAL_AMPLITUDE
     if threshold >= 1.0:
         return total
     if threshold <= -1.0:
