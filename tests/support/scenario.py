@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 import pytest
 
 from kubegenie.sandbox.cluster import Cluster
-from kubegenie.sandbox.runtime import SandboxConfig, SandboxThread
+from kubegenie.sandbox.runtime import SandboxThread
 from kubegenie.sandbox.scenarios.launch import LaunchOptions
 from kubegenie.sandbox.telemetry.routes import Telemetry
 from tests.support import kubectl as kubectl_support
 from tests.support.polling import wait_simulated
+from tests.support.sandbox import start_sandbox
 
 T = TypeVar("T")
 
@@ -92,10 +93,6 @@ def start_scenario(directory: Path, options: LaunchOptions, speed: float = 1.0, 
                    head_start: float = 0.0) -> ScenarioEnv:
     """A running scenario sandbox; `head_start` seconds of simulated time lie before wall-clock now, so a
     sped-up clock can run that long before it overtakes the machine's clock."""
-    directory.mkdir(parents=True, exist_ok=True)
-    kubeconfig = directory / "kubeconfig"
     start = datetime.now(UTC) - timedelta(seconds=head_start) if head_start else None
-    config = SandboxConfig(kubeconfig=kubeconfig, scenario=options, speed=speed, seed=seed, start=start,
-                           simulate=True)
-    thread = SandboxThread(config).start()
-    return ScenarioEnv(thread, kubeconfig, directory / "cache", kubectl_binary())
+    env = start_sandbox(directory, scenario=options, speed=speed, seed=seed, start=start, simulate=True)
+    return ScenarioEnv(env.thread, env.kubeconfig, env.cache_dir, kubectl_binary())

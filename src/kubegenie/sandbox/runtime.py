@@ -83,41 +83,38 @@ class RunningSandbox:
             tokens.update(load_tokens(config.tokens_file))
         if config.scenario is not None:
             await self._start_scenario(config, tokens)
-            return
-        cluster = Cluster(config.name, config.version, clock=Clock(config.speed, config.start))
-        await bootstrap.bootstrap(cluster)
-        if config.simulate:
-            simulation = Simulation(cluster, SimulationOptions(seed=config.seed))
-            simulation.start()
-            self.simulations.append(simulation)
-        server = SandboxServer(cluster, ServerOptions(config.host, config.port, config.tls, tokens))
-        self.faults.append(FaultInjector.install(server))
-        await server.start()
-        if config.faults:
-            self.faults[-1].configure(config.faults)
-        self.clusters.append(cluster)
-        self.servers.append(server)
+        else:
+            cluster = Cluster(config.name, config.version, clock=Clock(config.speed, config.start))
+            await bootstrap.bootstrap(cluster)
+            if config.simulate:
+                simulation = Simulation(cluster, SimulationOptions(seed=config.seed))
+                simulation.start()
+                self.simulations.append(simulation)
+            await self._serve(cluster, config.port, tokens)
         if config.kubeconfig is not None:
             merge_into(config.kubeconfig, self.context_entries(), current=self.clusters[0].name)
 
     async def _start_scenario(self, config: SandboxConfig, tokens: dict[str, TokenUser]) -> None:
         assert config.scenario is not None
         for index, launched in enumerate(await launch(config.scenario, config.seed, config.speed, config.start)):
-            server = SandboxServer(launched.built.cluster,
-                                   ServerOptions(config.host, config.port if index == 0 else 0, config.tls, tokens))
-            server.extra_routes.update(telemetry_routes(launched.telemetry))
-            self.faults.append(FaultInjector.install(server))
-            await server.start()
-            if config.faults:
-                self.faults[-1].configure(config.faults)
-            self.clusters.append(launched.built.cluster)
-            self.servers.append(server)
+            await self._serve(launched.built.cluster, config.port if index == 0 else 0, tokens,
+                              telemetry_routes(launched.telemetry))
             self.simulations.append(launched.simulation)
             self.telemetry.append(launched.telemetry)
-        if config.kubeconfig is not None:
-            merge_into(config.kubeconfig, self.context_entries(), current=self.clusters[0].name)
         settle_memory()
 
+    async def _serve(self, cluster: Cluster, port: int, tokens: dict[str, TokenUser],
+                     extra_routes: dict[str, Any] | None = None) -> None:
+        """Start a server for the cluster, with its fault injector (configured from the flags)."""
+        config = self.config
+        server = SandboxServer(cluster, ServerOptions(config.host, port, config.tls, tokens))
+        server.extra_routes.update(extra_routes or {})
+        self.faults.append(FaultInjector.install(server))
+        await server.start()
+        if config.faults:
+            self.faults[-1].configure(config.faults)
+        self.clusters.append(cluster)
+        self.servers.append(server)
 
     def context_entries(self) -> list[ContextEntry]:
         entries = []

@@ -134,13 +134,19 @@ def test_readiness_failure_leaves_service_with_not_ready_endpoints(demo: Scenari
         events = demo.ok("get", "events", "-n", "shop", "--field-selector", "reason=Unhealthy")
         return events if "Readiness probe failed" in events else None
 
+    def both_running_unready() -> str | None:
+        pods = demo.ok("get", "pods", "-n", "shop", "-l", "app.kubernetes.io/name=search-api")
+        return pods if len(re.findall(r"search-api-\S+\s+0/1\s+Running\s", pods)) == 2 else None
+
     demo.wait("Unhealthy events for search-api", unhealthy, 120)
-    pods = demo.ok("get", "pods", "-n", "shop", "-l", "app.kubernetes.io/name=search-api")
-    assert len(re.findall(r"search-api-\S+\s+0/1\s+Running\s", pods)) == 2, pods
-    endpoints = demo.get_json("endpoints", "-n", "shop", "search-api")
-    subsets = endpoints.get("subsets") or []
-    assert subsets and not any(s.get("addresses") for s in subsets)
-    assert sum(len(s.get("notReadyAddresses", [])) for s in subsets) == 2
+    demo.wait("both search-api pods running, neither ready", both_running_unready, 120)
+
+    def not_ready_addresses() -> list[Any] | None:
+        subsets = demo.get_json("endpoints", "-n", "shop", "search-api").get("subsets") or []
+        return subsets if sum(len(s.get("notReadyAddresses", [])) for s in subsets) == 2 else None
+
+    subsets = demo.wait("two not-ready addresses behind search-api", not_ready_addresses, 30)
+    assert not any(s.get("addresses") for s in subsets)
 
 
 def test_service_without_endpoints_and_idle_load_balancer(demo: ScenarioEnv) -> None:
