@@ -7,6 +7,7 @@ Written family by family, series by series, oldest sample first, as the format r
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -103,10 +104,10 @@ class Exporter:
             first = item.runs[0].start
             labels = (("container", item.container), ("namespace", item.namespace), ("pod", item.pod),
                       ("uid", item.pod_uid))
-            starts = [run.start for run in item.runs]
+            restarted_at = sorted(run.start for run in item.runs[1:])
 
-            def restarts(at: float, starts: list[float] = starts) -> float:
-                return float(sum(1 for start in starts[1:] if start <= at))
+            def restarts(at: float, restarted_at: list[float] = restarted_at) -> float:
+                return float(bisect.bisect_right(restarted_at, at))
 
             points = ((t, restarts(t)) for t in grid(max(self.start, first), self.end, self.step))
             self._series(family.sample_name, labels, points)
