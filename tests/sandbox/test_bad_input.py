@@ -57,6 +57,20 @@ def deep(levels: int) -> bytes:
     return b'{"a":' * levels + b"1" + b"}" * levels
 
 
+def deep_field(levels: int, name: str = "deep") -> bytes:
+    """A ConfigMap whose one extra field nests `levels` deep: valid JSON the decoder takes."""
+    return b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"' + name.encode() + b'"},"extra":' + \
+        deep(levels) + b"}"
+
+
+def deep_yaml(levels: int) -> bytes:
+    return b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\nextra: " + b"{a: " * levels + b"1" + \
+        b"}" * levels + b"\n"
+
+
+NESTED = "nested more than 200 levels deep"
+
+
 TARGET = configmap("target", data={"k": "v"})
 
 CASES: list[Case] = [
@@ -71,6 +85,25 @@ CASES: list[Case] = [
     Case("json-trailing-garbage", "POST", CM, 400, orjson.dumps(configmap()) + b"}}}"),
     Case("json-invalid-utf8", "POST", CM, 400, b'{"metadata":{"name":"\xff\xfe"}}'),
     Case("json-deep-nesting", "POST", CM, 400, deep(5000)),
+    Case("json-nested-250", "POST", CM, 400, deep_field(250), message=NESTED),
+    Case("json-nested-900", "POST", CM, 400, deep_field(900), message=NESTED),
+    Case("yaml-nested-250", "POST", CM, 400, deep_yaml(250), YAML, message=NESTED),
+    Case("yaml-nested-2000", "POST", CM, 400, deep_yaml(2000), YAML),
+    Case("put-nested-300", "PUT", f"{CM}/target", 400, deep_field(300, "target"), message=NESTED),
+    Case("merge-patch-nested-300", "PATCH", f"{CM}/target", 400, b'{"extra":' + deep(300) + b"}", MERGE,
+         message=NESTED),
+    Case("strategic-patch-nested-300", "PATCH", f"{CM}/target", 400, b'{"extra":' + deep(300) + b"}", STRATEGIC,
+         message=NESTED),
+    Case("json-patch-nested-300", "PATCH", f"{CM}/target", 400,
+         b'[{"op":"add","path":"/extra","value":' + deep(300) + b"}]", JSON_PATCH, message=NESTED),
+    Case("apply-patch-nested-300", "PATCH", f"{CM}/target?fieldManager=t", 400, deep_yaml(300), APPLY,
+         message=NESTED),
+    Case("scale-merge-patch-nested-900", "PATCH", f"{DEPLOY}/web/scale", 400,
+         b'{"spec":{"replicas":2},"extra":' + deep(900) + b"}", MERGE),
+    Case("scale-json-patch-nested-900", "PATCH", f"{DEPLOY}/web/scale", 400,
+         b'[{"op":"add","path":"/extra","value":' + deep(900) + b"}]", JSON_PATCH),
+    Case("apply-create-nested-300", "PATCH", f"{CM}/deep?fieldManager=t", 400, deep_yaml(300), APPLY,
+         message=NESTED),
     Case("json-nan", "POST", CM, 400, b'{"metadata":{"name":"x"},"data":{"k":NaN}}'),
     Case("yaml-broken", "POST", CM, 400, b"metadata: [name: x\n", YAML),
     Case("yaml-list", "POST", CM, 400, b"- a\n- b\n", YAML),

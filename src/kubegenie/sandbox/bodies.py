@@ -13,6 +13,9 @@ import yaml
 from kubegenie.sandbox import protobuf, status
 
 MAX_BODY_BYTES = 3 * 1024 * 1024  # kube-apiserver's --max-request-bytes default for writes
+MAX_NESTING = 200
+"""Deepest object nesting stored. Real objects stay far below it (a deep CRD schema reaches about 80 levels);
+it leaves room for the lists, watch events and tables that wrap an object within the JSON encoder's limit."""
 
 JSON = "application/json"
 YAML = "application/yaml"
@@ -52,6 +55,29 @@ def parse_yaml(raw: bytes) -> Any:
         return yaml.safe_load(raw.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise status.bad_request(f"error converting YAML to JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise status.bad_request(f"error converting YAML to JSON: nested more than {MAX_NESTING} levels "
+                                 "deep") from exc
+
+
+def parse_patch(raw: bytes, apply: bool) -> Any:
+    """A patch document: YAML for server-side apply, JSON otherwise; no deeper than MAX_NESTING."""
+    document = parse_yaml(raw) if apply else parse_json(raw)
+    check_nesting(document)
+    return document
+
+
+def check_nesting(data: Any) -> None:
+    """400 for an object nested deeper than MAX_NESTING levels (a runaway structure in a manifest or patch)."""
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_NESTING:
+            raise status.bad_request(f"the object is nested more than {MAX_NESTING} levels deep; Kubernetes "
+                                     "objects nest far less: look for a runaway structure in the manifest or patch")
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, dict | list):
+                pending.append((child, depth + 1))
 
 
 def decode_object(raw: bytes, content_type: str | None) -> dict[str, Any]:

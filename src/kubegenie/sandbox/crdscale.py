@@ -83,9 +83,9 @@ async def serve(req: ApiRequest) -> web.StreamResponse:
         if not found:
             scale["spec"] = {"replicas": _MIN_INT32}  # marks "not set before", as upstream does
         if kind == "json":
-            wanted = patching.jsonpatch.apply(scale, bodies.parse_json(raw))
+            wanted = patching.jsonpatch.apply(scale, bodies.parse_patch(raw, apply=False))
         else:
-            document = bodies.parse_yaml(raw) if kind == "apply" else bodies.parse_json(raw)
+            document = bodies.parse_patch(raw, apply=kind == "apply")
             if not isinstance(document, dict):
                 raise status.bad_request("patch body must be a JSON object")
             merged = patching.merge.merge_patch(scale, document)

@@ -20,7 +20,7 @@ import orjson
 
 from kubegenie.domain.durations import rfc3339
 from kubegenie.domain.names import name_errors
-from kubegenie.sandbox import admission, conversions, defaults, status, validation
+from kubegenie.sandbox import admission, bodies, conversions, defaults, status, validation
 from kubegenie.sandbox.resources import ResourceType
 from kubegenie.sandbox.selectors import FieldSelector, LabelSelector
 from kubegenie.sandbox.store import Obj
@@ -130,6 +130,7 @@ class ObjectAPI:
 
     def create(self, rtype: ResourceType, namespace: str, body: Obj, options: WriteOptions,
                warnings: list[str] | None = None) -> Obj:
+        bodies.check_nesting(body)
         obj = deep_copy(body)
         self._check_type_meta(rtype, obj)
         meta = obj.setdefault("metadata", {})
@@ -187,6 +188,7 @@ class ObjectAPI:
                subresource: str | None = None, operation: str = "Update",
                warnings: list[str] | None = None) -> Obj:
         """PUT semantics: the body replaces the object (or only its status for `/status`)."""
+        bodies.check_nesting(body)
         obj = deep_copy(body)
         self._check_type_meta(rtype, obj)
         meta = obj.get("metadata")
@@ -291,6 +293,7 @@ class ObjectAPI:
             raise status.not_found(rtype, name)
         view = conversions.from_storage(self.cluster, rtype, current)
         patched = patching.apply_patch(self.cluster, rtype, view, body, kind, options, subresource)
+        bodies.check_nesting(patched)
         meta = patched.get("metadata") or {}
         if meta.get("name") not in (None, name):
             raise status.bad_request(f"the name of the object ({meta.get('name')}) does not match the name on "

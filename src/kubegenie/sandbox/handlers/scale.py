@@ -114,14 +114,14 @@ async def _patched(req: ApiRequest, current: Obj) -> Obj:
         raise status.unsupported_media_type(bodies.PATCH_TYPES)
     raw = await req.body()
     if content_type == bodies.JSON_PATCH:
-        operations = bodies.parse_json(raw)
+        operations = bodies.parse_patch(raw, apply=False)
         if not isinstance(operations, list):
             raise status.bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
         return jsonpatch.apply(current, operations)
     if content_type == bodies.APPLY_PATCH and not req.query.get("fieldManager"):
         raise status.bad_request("PATCH, field manager is required for apply requests: fieldManager: Required "
                                  "value: is required for apply patch")
-    document = bodies.parse_yaml(raw) if content_type == bodies.APPLY_PATCH else bodies.parse_json(raw)
+    document = bodies.parse_patch(raw, apply=content_type == bodies.APPLY_PATCH)
     if not isinstance(document, dict):
         raise status.bad_request("patch body must be a JSON object")
     # Scale has no lists and no patch directives of its own: a strategic or apply patch merges like JSON.

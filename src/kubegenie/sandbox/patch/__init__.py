@@ -28,16 +28,10 @@ def patch_kind(rtype: ResourceType, content_type: str) -> str:
     return kind
 
 
-def _parse(body: bytes, kind: str) -> object:
-    if kind == "apply":
-        return bodies.parse_yaml(body)
-    return bodies.parse_json(body)
-
-
 def apply_patch(cluster: Cluster, rtype: ResourceType, current: Obj, body: bytes, kind: str,
                 options: WriteOptions, subresource: str | None) -> Obj:
     """The object after applying the patch to `current` (a fresh dict; `current` is not changed)."""
-    document = _parse(body, kind)
+    document = bodies.parse_patch(body, apply=kind == "apply")
     if kind == "json":
         return jsonpatch.apply(current, document)
     if not isinstance(document, dict):
@@ -59,7 +53,7 @@ def apply_to_new(cluster: Cluster, rtype: ResourceType, namespace: str, name: st
                  options: WriteOptions) -> Obj:
     """Server-side apply on an absent object: the applied configuration becomes the object, owned by
     the applier (its metadata.managedFields hold one Apply entry)."""
-    document = bodies.parse_yaml(body)
+    document = bodies.parse_patch(body, apply=True)
     if not isinstance(document, dict):
         raise status.bad_request("apply patch body must be an object")
     meta = document.setdefault("metadata", {})
