@@ -346,6 +346,42 @@ def test_hostile_request(hostile: SandboxEnv, case: Case) -> None:
     assert snapshot(hostile) == before
 
 
+def managed_fields_nested(levels: int, name: str) -> dict[str, Any]:
+    """A ConfigMap that nests `levels` deep through a (client-set) managedFields entry, the one place a built-in
+    object can hold an arbitrary tree: root, metadata, the list and its entry take 4 levels."""
+    tree: dict[str, Any] = {}
+    for _ in range(levels - 5):
+        tree = {"f:x": tree}
+    entry = {"manager": "m", "operation": "Update", "apiVersion": "v1", "fieldsType": "FieldsV1", "fieldsV1": tree}
+    return configmap(name, metadata={"name": name, "managedFields": [entry]})
+
+
+def nesting(data: Any) -> int:
+    children = data.values() if isinstance(data, dict) else data if isinstance(data, list) else []
+    return 1 + max((nesting(child) for child in children if isinstance(child, dict | list)), default=0)
+
+
+def test_two_hundred_levels_are_stored_listed_and_watched(hostile: SandboxEnv) -> None:
+    refused = asyncio.run(rawapi.call(hostile, "POST", CM, managed_fields_nested(201, "deep-201")))
+    assert refused.status == 400 and NESTED in refused.json()["message"], refused.text
+    body = managed_fields_nested(200, "deep-200")
+    assert nesting(body) == 200
+    created = asyncio.run(rawapi.call(hostile, "POST", CM, body))
+    assert created.status == 201, created.text
+    assert nesting(created.json()) == 200
+    try:
+        listed = asyncio.run(rawapi.call(hostile, "GET", CM))
+        assert "deep-200" in [item["metadata"]["name"] for item in listed.json()["items"]]
+        table = asyncio.run(rawapi.call(hostile, "GET", CM, params={"includeObject": "Object"}, headers={
+            "Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"}))
+        assert "deep-200" in [row["cells"][0] for row in table.json()["rows"]], table.text
+        watched = asyncio.run(rawapi.call(hostile, "GET", CM, params={
+            "watch": "true", "resourceVersion": "0", "timeoutSeconds": "1"}))
+        assert b'"name":"deep-200"' in watched.body
+    finally:
+        asyncio.run(rawapi.call(hostile, "DELETE", f"{CM}/deep-200"))
+
+
 @pytest.mark.kubectl
 def test_kubectl_replace_with_a_stale_resource_version(hostile: SandboxEnv) -> None:
     binary = kubectl.discover()[0]
