@@ -29,7 +29,8 @@ def _rtype(cluster: Cluster, group: str, version: str, plural: str):  # type: ig
 
 
 async def populate(cluster: Cluster, nodes: int, pods: int, namespaces: int = 20) -> None:
-    """Nodes with capacity and conditions; pods spread over namespaces and nodes, with a Running status."""
+    """Nodes with capacity and conditions; pods spread over namespaces and nodes, their Running status written
+    by the `kubelet` field manager as a kubelet writes it (a second managedFields entry, as on real pods)."""
     objects = cluster.objects
     node_type = _rtype(cluster, "", "v1", "nodes")
     ns_type = _rtype(cluster, "", "v1", "namespaces")
