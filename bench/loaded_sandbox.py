@@ -60,8 +60,8 @@ async def populate(cluster: Cluster, nodes: int, pods: int, namespaces: int = 20
                  "ports": [{"containerPort": 8080}],
                  "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
                  "env": [{"name": "LOG_LEVEL", "value": "info"}]}]}}, OPTIONS)
-        running = {"phase": "Running", "podIP": f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}",
-                   "podIPs": [{"ip": f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}"}],
+        pod_ip = f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}"
+        running = {"phase": "Running", "podIP": pod_ip, "podIPs": [{"ip": pod_ip}],
                    "hostIP": "192.168.0.1", "hostIPs": [{"ip": "192.168.0.1"}], "qosClass": "Burstable",
                    "startTime": STARTED,
                    "conditions": [{"type": kind, "status": "True", "lastProbeTime": None,

@@ -130,8 +130,7 @@ class ObjectAPI:
 
     def create(self, rtype: ResourceType, namespace: str, body: Obj, options: WriteOptions,
                warnings: list[str] | None = None) -> Obj:
-        bodies.check_nesting(body)
-        obj = deep_copy(body)
+        obj = bodies.checked_copy(body)
         self._check_type_meta(rtype, obj)
         meta = obj.setdefault("metadata", {})
         if not isinstance(meta, dict):
@@ -188,8 +187,7 @@ class ObjectAPI:
                subresource: str | None = None, operation: str = "Update",
                warnings: list[str] | None = None) -> Obj:
         """PUT semantics: the body replaces the object (or only its status for `/status`)."""
-        bodies.check_nesting(body)
-        obj = deep_copy(body)
+        obj = bodies.checked_copy(body)
         self._check_type_meta(rtype, obj)
         meta = obj.get("metadata")
         if not isinstance(meta, dict):
